@@ -1,0 +1,97 @@
+import Foundation
+
+/// What the runner tells its listener, in order: input preparation, the reference, then per
+/// variant its start, progress and result. Events arrive on worker threads.
+public enum RunEvent: Sendable {
+    case stage(String)
+    case variantStarted(label: String)
+    /// Fraction of this variant's warmup and timed runs done, in [0, 1].
+    case progress(label: String, fraction: Double)
+    case result(VariantResult)
+}
+
+/// One variant's row plus what the sinks may draw or save.
+public struct VariantResult: Sendable {
+    public var row: ResultRow
+    public var coverage: CoverageMap?
+    /// The output tensor, kept only when the run asked for outputs.
+    public var output: HeadTensor?
+}
+
+public struct ComparisonReport: Sendable {
+    public var spec: RunSpec
+    public var variants: [VariantResult]
+    /// Exact attention mass pooled to the coverage grid, from the reference rows.
+    public var attentionMap: CoverageMap
+    public var rows: [ResultRow] { variants.map(\.row) }
+}
+
+/// Runs a comparison: prepares the shared inputs once, computes the float64 reference once,
+/// then runs each variant in turn (warmup, then timed repeats) on `spec.threads` workers.
+/// Variants run one after another, never at the same time, so no variant's timing is
+/// disturbed by another's work.
+public struct ComparisonRunner: Sendable {
+    public var spec: RunSpec
+    public var keepOutputs: Bool
+
+    public init(spec: RunSpec, keepOutputs: Bool = false) {
+        self.spec = spec
+        self.keepOutputs = keepOutputs
+    }
+
+    public func run(cancellation: CancellationFlag = CancellationFlag(),
+                    listener: @escaping @Sendable (RunEvent) -> Void = { _ in }) throws -> ComparisonReport {
+        try spec.validate()
+        let variants = try spec.methods.map { ($0, try MethodRegistry.make($0)) }
+        listener(.stage("preparing inputs"))
+        let inputs = try InputPreparation.prepare(spec)
+        try RunContext(threads: 1, cancellation: cancellation).checkCancelled()
+        let rows = spec.referenceRows.rows(seq: inputs.seq)
+        listener(.stage("float64 reference on \(rows.count) rows per head"))
+        let reference = try Reference.compute(inputs, rows: rows, threads: spec.threads, cancellation: cancellation)
+        var results: [VariantResult] = []
+        for (methodSpec, method) in variants {
+            let r = try runVariant(methodSpec, method, inputs: inputs, reference: reference,
+                                   cancellation: cancellation, listener: listener)
+            results.append(r)
+            listener(.result(r))
+        }
+        return ComparisonReport(spec: spec, variants: results, attentionMap: reference.attentionMap)
+    }
+
+    func runVariant(_ m: MethodSpec, _ method: any AttentionMethod, inputs: AttentionInputs, reference: Reference,
+                    cancellation: CancellationFlag, listener: @escaping @Sendable (RunEvent) -> Void) throws -> VariantResult {
+        listener(.variantStarted(label: m.label))
+        let runs = spec.warmup + spec.repeat
+        var times: [Double] = []
+        var last: MethodOutput?
+        for run in 0..<runs {
+            let label = m.label
+            let context = RunContext(threads: spec.threads, seed: spec.seed, cancellation: cancellation) { f in
+                listener(.progress(label: label, fraction: (Double(run) + f) / Double(runs)))
+            }
+            let start = DispatchTime.now().uptimeNanoseconds
+            let out = try method.run(inputs, context: context)
+            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+            if run >= spec.warmup { times.append(elapsed) }
+            last = out
+        }
+        guard let out = last else { throw EngineError.internal("variant \(m.label) produced no output") }
+        let err = ErrorMetrics(output: out.output, reference: reference)
+        let recall = out.selection.map { reference.recall(of: $0, inputs: inputs, threads: spec.threads) } ?? 1
+        times.sort()
+        let row = ResultRow(
+            label: m.label, method: m.method, seq: inputs.seq, heads: inputs.heads, kvHeads: inputs.kvHeads,
+            headDim: inputs.headDim, causal: inputs.causal, workload: spec.inputs == nil ? spec.workload.rawValue : "inputs",
+            seed: spec.seed, latencyMs: median(times), latencyMsMin: times[0], flops: out.flops,
+            denseFlops: FlopCount.dense(seq: inputs.seq, headDim: inputs.headDim, heads: inputs.heads, causal: inputs.causal),
+            rmse: err.rmse, maxAbsErr: err.maxAbs, relL2Err: err.relL2, referenceRows: err.rows, recall: recall,
+            memoryBytes: out.memoryBytes, threads: spec.threads, extras: out.extras)
+        return VariantResult(row: row, coverage: out.coverage, output: keepOutputs ? out.output : nil)
+    }
+
+    func median(_ sorted: [Double]) -> Double {
+        let n = sorted.count
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+
+/// Numbers formatted for reading in tables (the CLI's and the dashboard's): thousands
+/// separators for counts, SI prefixes for big quantities, scientific notation for errors.
+public enum ReadableNumbers {
+    /// 1234567 → "1,234,567".
+    public static func grouped(_ n: Int) -> String {
+        let digits = String(n.magnitude)
+        var out = ""
+        for (i, ch) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+            out.append(ch)
+        }
+        return n < 0 ? "-" + out : out
+    }
+
+    /// 3.2e12 → "3.20T"; bytes use binary prefixes: 1536 → "1.50Ki".
+    public static func si(_ x: Double, binary: Bool = false, digits: Int = 3) -> String {
+        guard x.isFinite else { return x.isNaN ? "–" : "∞" }
+        let base = binary ? 1024.0 : 1000.0
+        let prefixes = binary ? ["", "Ki", "Mi", "Gi", "Ti", "Pi"] : ["", "k", "M", "G", "T", "P", "E"]
+        var v = abs(x), i = 0
+        while v >= base && i < prefixes.count - 1 { v /= base; i += 1 }
+        let decimals = v >= 100 ? max(0, digits - 3) : v >= 10 ? max(0, digits - 2) : max(0, digits - 1)
+        return (x < 0 ? "-" : "") + String(format: "%.\(decimals)f", v) + prefixes[i]
+    }
+
+    /// Errors: "3.21e-04"; exactly zero prints "0".
+    public static func scientific(_ x: Double) -> String {
+        guard x.isFinite else { return x.isNaN ? "–" : "∞" }
+        return x == 0 ? "0" : String(format: "%.2e", x)
+    }
+
+    /// Milliseconds with 3 significant digits.
+    public static func milliseconds(_ x: Double) -> String {
+        x >= 100 ? String(format: "%.0f", x) : x >= 10 ? String(format: "%.1f", x) : String(format: "%.2f", x)
+    }
+
+    public static func percent(_ x: Double) -> String {
+        guard x.isFinite else { return "–" }
+        return String(format: "%.1f%%", x * 100)
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+
+/// Machine-readable forms of a comparison: CSV (RFC 4180) and JSON `{"spec": …, "rows": […]}`.
+public enum ResultWriters {
+    /// Column names: the standard ones, then every extra in order of first appearance.
+    public static func columns(_ rows: [ResultRow]) -> [String] {
+        var cols = ResultRow.standardColumns
+        for r in rows { for e in r.extras where !cols.contains(e.name) { cols.append(e.name) } }
+        return cols
+    }
+
+    /// Header plus one line per row; extra columns a row lacks are empty. `prefix` adds
+    /// constant leading columns (e.g. the dashboard's full setup).
+    public static func csv(_ rows: [ResultRow], prefix: [(String, String)] = []) -> String {
+        let cols = columns(rows)
+        var lines = [(prefix.map(\.0) + cols).map(csvQuote).joined(separator: ",")]
+        for r in rows {
+            let fields = Dictionary(r.fields.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
+            let cells = prefix.map(\.1) + cols.map { fields[$0].map(csvText) ?? "" }
+            lines.append(cells.map(csvQuote).joined(separator: ","))
+        }
+        return lines.joined(separator: "\r\n") + "\r\n"
+    }
+
+    static func csvText(_ v: ResultRow.Value) -> String {
+        switch v {
+        case .text(let s): s
+        case .int(let i): String(i)
+        case .number(let x): numberText(x)
+        case .bool(let b): b ? "true" : "false"
+        case .list(let l): l.joined(separator: ";")
+        }
+    }
+
+    /// Shortest text that reads back as the same Double; non-finite values as nan/inf.
+    static func numberText(_ x: Double) -> String {
+        if x.isNaN { return "nan" }
+        if x.isInfinite { return x > 0 ? "inf" : "-inf" }
+        return "\(x)"
+    }
+
+    static func csvQuote(_ s: String) -> String {
+        guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
+        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    public static func json(spec: RunSpec, rows: [ResultRow]) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let specObject = try JSONSerialization.jsonObject(with: encoder.encode(spec))
+        let rowObjects: [[String: Any]] = rows.map { r in
+            var o: [String: Any] = [:]
+            for (name, v) in r.fields {
+                switch v {
+                case .text(let s): o[name] = s
+                case .int(let i): o[name] = i
+                case .number(let x): o[name] = x.isFinite ? x : NSNull()
+                case .bool(let b): o[name] = b
+                case .list(let l): o[name] = l
+                }
+            }
+            o["seed"] = r.seed
+            return o
+        }
+        let data = try JSONSerialization.data(withJSONObject: ["spec": specObject, "rows": rowObjects],
+                                              options: [.prettyPrinted, .sortedKeys])
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+}

@@ -1,0 +1,144 @@
+import Foundation
+
+/// Everything that defines a comparison: shape, inputs, positional stage, method variants
+/// and measurement settings. A preset is this, as JSON; CLI flags and the dashboard's form
+/// edit the same fields. Same spec, same numbers (up to timing).
+public struct RunSpec: Codable, Sendable, Equatable {
+    public var name: String?
+    public var seq: Int = 4096
+    public var heads: Int = 8
+    public var kvHeads: Int = 8
+    public var headDim: Int = 128
+    public var causal: Bool = true
+    public var workload: WorkloadKind = .random
+    public var seed: UInt64 = 1
+    /// Directory with q.npy, k.npy, v.npy; when set, the shape comes from the files.
+    public var inputs: String?
+    /// nil: the workload's default (standard RoPE for generated LLM-like content, none otherwise).
+    public var rope: RopeSettings.Mode?
+    public var ropeBase: Double = 10_000
+    public var ropeStyle: RopeSettings.Style = .half
+    public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    public var `repeat`: Int = 3
+    public var warmup: Int = 1
+    public var referenceRows: ReferenceRows = .automatic
+    public var methods: [MethodSpec] = [MethodSpec(method: "flash")]
+
+    public init() {}
+
+    /// The positional stage this spec asks for, with the workload's default filled in.
+    public var ropeSettings: RopeSettings {
+        RopeSettings(mode: rope ?? (inputs == nil ? workload.defaultRope : .none), base: ropeBase, style: ropeStyle)
+    }
+
+    public static let limits = (seq: 1...(1 << 24), heads: 1...1024, headDim: 1...1024, threads: 1...256, repeats: 1...10_000)
+
+    /// Checks ranges and cross-field rules; errors name the flag (and preset field).
+    public func validate() throws {
+        func check(_ ok: Bool, _ message: String) throws { if !ok { throw EngineError.usage(message) } }
+        if inputs == nil {
+            try check(RunSpec.limits.seq.contains(seq), "--seq \(seq) is out of range: sequence length must be 1…\(RunSpec.limits.seq.upperBound)")
+            try check(RunSpec.limits.heads.contains(heads), "--heads \(heads) is out of range: 1…\(RunSpec.limits.heads.upperBound)")
+            try check(RunSpec.limits.heads.contains(kvHeads), "--kv-heads \(kvHeads) is out of range: 1…\(RunSpec.limits.heads.upperBound)")
+            try check(heads % kvHeads == 0, "--heads \(heads) is not a multiple of --kv-heads \(kvHeads) (grouped-query attention needs H = k·G)")
+            try check(RunSpec.limits.headDim.contains(headDim), "--head-dim \(headDim) is out of range: 1…\(RunSpec.limits.headDim.upperBound)")
+        }
+        try check(RunSpec.limits.threads.contains(threads), "--threads \(threads) is out of range: 1…\(RunSpec.limits.threads.upperBound)")
+        try check(RunSpec.limits.repeats.contains(`repeat`), "--repeat \(`repeat`) is out of range: 1…\(RunSpec.limits.repeats.upperBound)")
+        try check((0...1000).contains(warmup), "--warmup \(warmup) is out of range: 0…1000")
+        try check(ropeBase > 1 && ropeBase.isFinite, "--rope-base \(ropeBase) must be a finite number above 1")
+        if case .count(let k) = referenceRows { try check(k >= 1, "--reference-rows \(k) must be at least 1 (or 'all')") }
+        try check(!methods.isEmpty, "no methods to compare: give at least one --method")
+        var labels = Set<String>()
+        for m in methods {
+            try check(labels.insert(m.label).inserted, "two methods share the label '\(m.label)': give one of them label=NAME")
+            _ = try MethodRegistry.make(m)
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, seq, heads, kvHeads = "kv_heads", headDim = "head_dim", causal, workload, seed, inputs
+        case rope, ropeBase = "rope_base", ropeStyle = "rope_style", threads, `repeat`, warmup
+        case referenceRows = "reference_rows", methods
+    }
+
+    /// Missing fields keep their defaults, so a preset need only say what differs.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func read<T: Decodable>(_ key: CodingKeys, into value: inout T) throws {
+            if let v = try c.decodeIfPresent(T.self, forKey: key) { value = v }
+        }
+        name = try c.decodeIfPresent(String.self, forKey: .name)
+        try read(.seq, into: &seq); try read(.heads, into: &heads); try read(.kvHeads, into: &kvHeads)
+        try read(.headDim, into: &headDim); try read(.causal, into: &causal); try read(.workload, into: &workload)
+        try read(.seed, into: &seed)
+        inputs = try c.decodeIfPresent(String.self, forKey: .inputs)
+        rope = try c.decodeIfPresent(RopeSettings.Mode.self, forKey: .rope)
+        try read(.ropeBase, into: &ropeBase); try read(.ropeStyle, into: &ropeStyle)
+        try read(.threads, into: &threads); try read(.repeat, into: &`repeat`); try read(.warmup, into: &warmup)
+        try read(.referenceRows, into: &referenceRows); try read(.methods, into: &methods)
+    }
+}
+
+/// How many query rows per head the float64 reference checks.
+public enum ReferenceRows: Codable, Sendable, Equatable {
+    /// Every row up to `automaticAllRowsLimit` tokens, `automaticSampledRows` sampled rows beyond.
+    case automatic
+    case all
+    case count(Int)
+
+    public static let automaticAllRowsLimit = 4096
+    public static let automaticSampledRows = 256
+
+    public init(parsing text: String) throws {
+        switch text {
+        case "all": self = .all
+        case "auto": self = .automatic
+        default:
+            guard let k = Int(text), k >= 1 else { throw EngineError.usage("--reference-rows '\(text)' must be a positive whole number, 'auto' or 'all'") }
+            self = .count(k)
+        }
+    }
+
+    public var text: String {
+        switch self {
+        case .automatic: "auto"
+        case .all: "all"
+        case .count(let k): String(k)
+        }
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let k = try? c.decode(Int.self) {
+            guard k >= 1 else { throw DecodingError.dataCorruptedError(in: c, debugDescription: "must be at least 1") }
+            self = .count(k)
+        } else {
+            let s = try c.decode(String.self)
+            do { try self.init(parsing: s) } catch {
+                throw DecodingError.dataCorruptedError(in: c, debugDescription: "expected a number, \"auto\" or \"all\"")
+            }
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        if case .count(let k) = self { try c.encode(k) } else { try c.encode(text) }
+    }
+
+    /// The query rows to check for a sequence of `seq` tokens: all, or `k` rows evenly
+    /// spaced from the first to the last (both always included), the same for every head.
+    public func rows(seq: Int) -> [Int] {
+        let k: Int
+        switch self {
+        case .all: return Array(0..<seq)
+        case .automatic: if seq <= ReferenceRows.automaticAllRowsLimit { return Array(0..<seq) }; k = ReferenceRows.automaticSampledRows
+        case .count(let n): k = n
+        }
+        let k2 = max(k, 2)  // the first and the last rows are always checked
+        if k2 >= seq { return Array(0..<seq) }
+        var rows = (0..<k2).map { Int((Double($0) * Double(seq - 1) / Double(k2 - 1)).rounded()) }
+        rows[0] = 0; rows[k2 - 1] = seq - 1
+        return Array(Set(rows)).sorted()
+    }
+}

@@ -1,0 +1,55 @@
+/// One attention method with its parameters fixed (a "variant" once labelled).
+///
+/// A method lives in its own folder under Methods/ with its parameters type, this run
+/// function and its FLOP count; adding one touches that folder and `MethodRegistry` only.
+public protocol AttentionMethod: Sendable {
+    /// Computes the method's output on `inputs`. Must count the FLOPs it actually
+    /// performs, call `context.checkCancelled()` between tiles, and never allocate N×N.
+    func run(_ inputs: AttentionInputs, context: RunContext) throws -> MethodOutput
+}
+
+/// What a method hands back from one run.
+public struct MethodOutput: Sendable {
+    /// The attention output, [heads, seq, dim].
+    public var output: HeadTensor
+    /// Floating-point operations performed, counted by the code that performed them
+    /// (a multiply-add counts 2; softmax and rescaling are not counted, as in FlashAttention's convention).
+    public var flops: Int
+    /// Working memory beyond Q, K, V and O (scratch tiles, indices, state).
+    public var memoryBytes: Int
+    /// Which keys each query row used; nil means every key the mask allows (exact methods).
+    public var selection: (any KeySelection)?
+    /// Share of entries computed per cell of a fixed grid, per head.
+    public var coverage: CoverageMap?
+    /// Method-specific result columns, in display order.
+    public var extras: [ResultExtra]
+
+    public init(output: HeadTensor, flops: Int, memoryBytes: Int, selection: (any KeySelection)? = nil,
+                coverage: CoverageMap? = nil, extras: [ResultExtra] = []) {
+        self.output = output
+        self.flops = flops
+        self.memoryBytes = memoryBytes
+        self.selection = selection
+        self.coverage = coverage
+        self.extras = extras
+    }
+}
+
+/// The keys a sparse method computed for a query row, so recall can be measured against
+/// the exact softmax. Ranges are sorted, disjoint, and already respect the causal mask.
+public protocol KeySelection: Sendable {
+    func keyRanges(head: Int, row: Int) -> [Range<Int>]
+}
+
+/// A method-specific result column: a number, a text, or one value per head.
+public struct ResultExtra: Sendable, Equatable {
+    public enum Value: Sendable, Equatable {
+        case number(Double)
+        case text(String)
+        case perHead([String])
+    }
+    public var name: String
+    public var value: Value
+    public init(_ name: String, _ value: Value) { self.name = name; self.value = value }
+    public init(_ name: String, _ number: Double) { self.init(name, .number(number)) }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import Synchronization
+
+/// Standard (non-fused) attention in float32, one query row at a time: the whole score row
+/// S = q·Kᵀ/√d is written out, softmaxed with its true maximum, then multiplied by V. It
+/// is what a framework does without a fused kernel, minus the N×N buffer: rows are done
+/// one at a time (per worker) so memory stays O(N).
+public struct DenseAttention: AttentionMethod {
+    public static let descriptor = MethodDescriptor(
+        name: "dense",
+        summary: "standard attention: full score row, softmax, then P·V (float32)",
+        keys: [],
+        make: { _ in DenseAttention() })
+
+    public init() {}
+
+    public func run(_ inputs: AttentionInputs, context: RunContext) throws -> MethodOutput {
+        let n = inputs.seq, d = inputs.headDim, h = inputs.heads, group = inputs.groupSize
+        let causal = inputs.causal
+        let rowBlock = 16
+        let blocks = (n + rowBlock - 1) / rowBlock
+        var out = HeadTensor(heads: h, seq: n, dim: d)
+        let entries = Atomic<Int>(0)
+        let done = Atomic<Int>(0)
+        let scale = 1 / Float(d).squareRoot()
+        out.data.withUnsafeMutableBufferPointer { ob in
+        inputs.q.data.withUnsafeBufferPointer { qb in
+        inputs.k.data.withUnsafeBufferPointer { kb in
+        inputs.v.data.withUnsafeBufferPointer { vb in
+            let o = SharedPointer(ob.baseAddress!)
+            let (qp, kp, vp) = (SharedReadPointer(qb.baseAddress!), SharedReadPointer(kb.baseAddress!), SharedReadPointer(vb.baseAddress!))
+            ParallelFor.run(count: h * blocks, threads: context.threads) { item in
+                if context.cancellation.isCancelled { return }
+                let head = item % h, r0 = (blocks - 1 - item / h) * rowBlock
+                let kBase = kp.base + (head / group) * n * d, vBase = vp.base + (head / group) * n * d
+                var row = [Float](repeating: 0, count: n)
+                var acc = [Float](repeating: 0, count: d)
+                var visited = 0
+                for i in r0..<min(r0 + rowBlock, n) {
+                    let q = qp.base + (head * n + i) * d
+                    let keys = FlopCount.allowedKeys(row: i, seq: n, causal: causal)
+                    var mx = -Float.infinity
+                    for j in 0..<keys {
+                        var s: Float = 0
+                        let k = kBase + j * d
+                        for c in 0..<d { s += q[c] * k[c] }
+                        row[j] = s * scale
+                        mx = max(mx, row[j])
+                    }
+                    var sum: Float = 0
+                    for j in 0..<keys { row[j] = expf(row[j] - mx); sum += row[j] }
+                    for c in 0..<d { acc[c] = 0 }
+                    for j in 0..<keys {
+                        let p = row[j] / sum, v = vBase + j * d
+                        for c in 0..<d { acc[c] += p * v[c] }
+                    }
+                    let dst = o.base + (head * n + i) * d
+                    for c in 0..<d { dst[c] = acc[c] }
+                    visited += keys
+                }
+                entries.add(visited, ordering: .relaxed)
+                context.progress(Double(done.add(1, ordering: .relaxed).newValue) / Double(h * blocks))
+            }
+        }}}}
+        try context.checkCancelled()
+        // Scratch: one score row and one accumulator per worker.
+        let memory = min(context.threads, h * blocks) * (n + d) * MemoryLayout<Float>.size
+        return MethodOutput(output: out, flops: entries.load(ordering: .relaxed) * FlopCount.perEntry(headDim: d),
+                            memoryBytes: memory)
+    }
+}

@@ -1,0 +1,27 @@
+import Foundation
+
+/// Writes a file all at once or not at all: the bytes go to a temporary file beside the
+/// target, which is then renamed over it, so a crash or error never leaves half a file.
+public enum AtomicFile {
+    public static func write(_ data: Data, to path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        let dir = url.deletingLastPathComponent().path
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
+            throw EngineError.usage("cannot write \(path): directory \(dir) does not exist")
+        }
+        let tmp = dir + "/." + url.lastPathComponent + ".\(getpid()).tmp"
+        guard FileManager.default.createFile(atPath: tmp, contents: data) else {
+            throw EngineError.usage("cannot write \(path): permission denied or disk full")
+        }
+        if rename(tmp, path) != 0 {
+            let reason = String(cString: strerror(errno))
+            unlink(tmp)
+            throw EngineError.usage("cannot write \(path): \(reason)")
+        }
+    }
+
+    public static func write(_ text: String, to path: String) throws {
+        try write(Data(text.utf8), to: path)
+    }
+}

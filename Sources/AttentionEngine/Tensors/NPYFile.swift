@@ -1,0 +1,136 @@
+import Foundation
+
+/// NumPy `.npy` files (format versions 1.0, 2.0 and 3.0), little-endian, C order.
+/// Reads float32 (`<f4`), and converts float16 (`<f2`) and float64 (`<f8`) to float32.
+/// A 2-D array [N, D] is read as one head; 3-D is [H, N, D]. Writes float32 version 1.0
+/// (2.0 when the header would not fit), atomically.
+public enum NPYFile {
+    static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // "\x93NUMPY"
+
+    public static func read(path: String) throws -> HeadTensor {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            let exists = FileManager.default.fileExists(atPath: path)
+            throw EngineError.data("\(path): \(exists ? "cannot be read" : "no such file")")
+        }
+        return try decode(data, name: path)
+    }
+
+    public static func decode(_ data: Data, name: String) throws -> HeadTensor {
+        let bytes = [UInt8](data)
+        func fail(_ why: String) -> EngineError { .data("\(name): \(why)") }
+        guard bytes.count >= 10, Array(bytes[0..<6]) == magic else { throw fail("not a .npy file (bad magic)") }
+        let major = bytes[6]
+        let headerLength: Int
+        let headerStart: Int
+        switch major {
+        case 1:
+            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
+            headerStart = 10
+        case 2, 3:
+            guard bytes.count >= 12 else { throw fail("truncated header") }
+            headerLength = (0..<4).reduce(0) { $0 | Int(bytes[8 + $1]) << (8 * $1) }
+            headerStart = 12
+        default:
+            throw fail("unsupported .npy format version \(major).\(bytes[7])")
+        }
+        guard bytes.count >= headerStart + headerLength else { throw fail("truncated header") }
+        guard let header = String(bytes: bytes[headerStart..<headerStart + headerLength],
+                                  encoding: major == 3 ? .utf8 : .isoLatin1)
+        else { throw fail("header is not text") }
+        let fields = try parseHeader(header, fail: fail)
+
+        let shape = fields.shape
+        guard (2...3).contains(shape.count) else {
+            throw fail("shape \(shapeText(shape)) has \(shape.count) dimensions; expected [N, D] or [H, N, D]")
+        }
+        guard !fields.fortranOrder else { throw fail("Fortran-order arrays are not supported; save with C order (np.ascontiguousarray)") }
+        let (heads, seq, dim) = shape.count == 2 ? (1, shape[0], shape[1]) : (shape[0], shape[1], shape[2])
+        guard heads > 0, seq > 0, dim > 0 else { throw fail("shape \(shapeText(shape)) is empty") }
+        let count = heads * seq * dim
+        let payload = headerStart + headerLength
+        let width: Int
+        switch fields.descr {
+        case "<f4": width = 4
+        case "<f2": width = 2
+        case "<f8": width = 8
+        default:
+            throw fail("dtype '\(fields.descr)' is not supported; expected little-endian float32 ('<f4'), float16 ('<f2') or float64 ('<f8')")
+        }
+        guard bytes.count - payload >= count * width else {
+            throw fail("truncated data: shape \(shapeText(shape)) needs \(count * width) bytes, file has \(bytes.count - payload)")
+        }
+        var values = [Float](repeating: 0, count: count)
+        bytes.withUnsafeBytes { raw in
+            let base = raw.baseAddress! + payload
+            values.withUnsafeMutableBufferPointer { out in
+                for i in 0..<count {
+                    switch width {
+                    case 4: out[i] = Float(bitPattern: UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+                    case 2: out[i] = Float(Float16(bitPattern: UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))))
+                    default: out[i] = Float(Double(bitPattern: UInt64(littleEndian: base.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))))
+                    }
+                }
+            }
+        }
+        return HeadTensor(heads: heads, seq: seq, dim: dim, data: values)
+    }
+
+    /// Encodes as float32. `squeezeSingleHead` writes a one-head tensor as [N, D].
+    public static func encode(_ t: HeadTensor, squeezeSingleHead: Bool = false) -> Data {
+        let shape = squeezeSingleHead && t.heads == 1 ? "(\(t.seq), \(t.dim))" : "(\(t.heads), \(t.seq), \(t.dim))"
+        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': \(shape), }"
+        // Pad so the payload starts on a 64-byte boundary, ending the header with '\n'.
+        let preamble = 10
+        let total = ((preamble + header.utf8.count + 1 + 63) / 64) * 64
+        header += String(repeating: " ", count: total - preamble - header.utf8.count - 1) + "\n"
+        var out = Data(magic)
+        out.append(contentsOf: [1, 0, UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)])
+        out.append(contentsOf: Array(header.utf8))
+        t.data.withUnsafeBufferPointer { p in
+            p.withMemoryRebound(to: UInt32.self) { u in
+                var le = [UInt32](repeating: 0, count: u.count)
+                for i in 0..<u.count { le[i] = u[i].littleEndian }
+                le.withUnsafeBytes { out.append(contentsOf: $0) }
+            }
+        }
+        return out
+    }
+
+    public static func write(_ t: HeadTensor, to path: String, squeezeSingleHead: Bool = false) throws {
+        try AtomicFile.write(encode(t, squeezeSingleHead: squeezeSingleHead), to: path)
+    }
+
+    struct Header { var descr: String; var fortranOrder: Bool; var shape: [Int] }
+
+    /// Parses the Python-literal dict NumPy writes, e.g.
+    /// `{'descr': '<f4', 'fortran_order': False, 'shape': (12, 512, 32), }`.
+    static func parseHeader(_ text: String, fail: (String) -> EngineError) throws -> Header {
+        func value(of key: String) throws -> Substring {
+            guard let k = text.range(of: "'\(key)'") ?? text.range(of: "\"\(key)\""),
+                  let colon = text[k.upperBound...].firstIndex(of: ":")
+            else { throw fail("header has no '\(key)' field") }
+            return text[text.index(after: colon)...].drop(while: { $0 == " " })
+        }
+        let descrRaw = try value(of: "descr")
+        guard let quote = descrRaw.first, quote == "'" || quote == "\"",
+              let end = descrRaw.dropFirst().firstIndex(of: quote)
+        else { throw fail("structured dtypes are not supported") }
+        let descr = String(descrRaw[descrRaw.index(after: descrRaw.startIndex)..<end])
+        let fortran = try value(of: "fortran_order")
+        let fortranOrder: Bool
+        if fortran.hasPrefix("True") { fortranOrder = true } else if fortran.hasPrefix("False") { fortranOrder = false } else { throw fail("bad 'fortran_order' value") }
+        let shapeRaw = try value(of: "shape")
+        guard shapeRaw.first == "(", let close = shapeRaw.firstIndex(of: ")") else { throw fail("bad 'shape' value") }
+        let inner = shapeRaw[shapeRaw.index(after: shapeRaw.startIndex)..<close]
+        var shape: [Int] = []
+        for part in inner.split(separator: ",") {
+            let s = part.trimmingCharacters(in: .whitespaces)
+            if s.isEmpty { continue }
+            guard let n = Int(s), n >= 0 else { throw fail("bad 'shape' entry '\(s)'") }
+            shape.append(n)
+        }
+        return Header(descr: descr, fortranOrder: fortranOrder, shape: shape)
+    }
+
+    static func shapeText(_ s: [Int]) -> String { "[" + s.map(String.init).joined(separator: ", ") + "]" }
+}

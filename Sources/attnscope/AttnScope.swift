@@ -1,0 +1,31 @@
+import ArgumentParser
+import AttentionEngine
+import Foundation
+
+@main
+struct AttnScope: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "attnscope",
+        abstract: "Compare long-context attention methods side by side on the same inputs.",
+        discussion: """
+            With no subcommand in a terminal, opens the dashboard. Headless: `attnscope run`.
+            Exit codes: 0 ok, 64 bad usage, 65 bad input data, 70 internal error, 130 interrupted.
+            """,
+        subcommands: [RunCommand.self, PresetsCommand.self])
+
+    mutating func run() throws {
+        FileHandle.standardError.write(Data(
+            "attnscope: the dashboard needs a terminal; run `attnscope run --help` for headless comparisons, or `attnscope --help`\n".utf8))
+        throw ExitCode(64)
+    }
+}
+
+/// Prints an engine error the way every subcommand does and turns it into its exit code.
+func reportedExit(_ error: Error) -> ExitCode {
+    if let e = error as? EngineError {
+        FileHandle.standardError.write(Data("attnscope: \(e.kind == .cancelled ? "interrupted" : "error: " + e.message)\n".utf8))
+        return ExitCode(e.exitCode)
+    }
+    FileHandle.standardError.write(Data("attnscope: internal error: \(error)\n".utf8))
+    return ExitCode(70)
+}

@@ -1,0 +1,35 @@
+import ArgumentParser
+import AttentionEngine
+import Foundation
+
+struct PresetsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "presets",
+        abstract: "List shipped and user presets, or show one.",
+        subcommands: [List.self, Show.self], defaultSubcommand: List.self)
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List presets with where they come from.")
+        @Option(name: .customLong("presets-dir"), help: "Directory of shipped presets.") var presetsDir: String?
+        func run() throws {
+            for p in PresetLibrary(shippedDirectory: presetsDir).all() {
+                print("\(p.name.padding(toLength: 28, withPad: " ", startingAt: 0)) \(p.origin.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(p.path)")
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print a preset's run spec as JSON.")
+        @Argument(help: "Preset name (or a path to a preset file).") var name: String
+        @Option(name: .customLong("presets-dir"), help: "Directory of shipped presets.") var presetsDir: String?
+        func run() throws {
+            do {
+                let path = try PresetLibrary(shippedDirectory: presetsDir).path(of: name)
+                let spec = try PresetFile.load(path)
+                print(String(decoding: try PresetFile.encode(spec), as: UTF8.self), terminator: "")
+            } catch {
+                throw reportedExit(error)
+            }
+        }
+    }
+}

@@ -1,0 +1,118 @@
+import ArgumentParser
+import AttentionEngine
+import Dispatch
+import Foundation
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a comparison headless: print the table, optionally write CSV, JSON, outputs and maps.")
+
+    @OptionGroup var options: RunOptions
+    @Option(help: "Write the result rows as CSV to FILE, or - for stdout.") var csv: String?
+    @Option(help: "Write {\"spec\": …, \"rows\": […]} as JSON to FILE, or - for stdout.") var json: String?
+    @Option(name: .customLong("save-outputs"), help: "Write each variant's output as DIR/<label>.npy.") var saveOutputs: String?
+    @Option(name: .customLong("save-maps"), help: "Write each variant's coverage map as DIR/<label>.coverage.npy.") var saveMaps: String?
+
+    func run() throws {
+        do {
+            let spec = try options.spec()
+            for dir in [saveOutputs, saveMaps].compactMap({ $0 }) { try OutputDirectory.create(dir) }
+            let cancellation = CancellationFlag()
+            let interrupt = InterruptHandler { cancellation.cancel() }
+            defer { interrupt.restore() }
+            let progress = ProgressLine(enabled: isatty(STDERR_FILENO) == 1)
+            let result = try ComparisonRunner(spec: spec, keepOutputs: saveOutputs != nil)
+                .run(cancellation: cancellation) { progress.show($0) }
+            progress.clear()
+            try write(result)
+        } catch {
+            throw reportedExit(error)
+        }
+    }
+
+    func write(_ result: ComparisonReport) throws {
+        let stdoutTaken = csv == "-" || json == "-"
+        if !stdoutTaken { print(ResultTable.render(result), terminator: "") }
+        if let path = csv {
+            let text = ResultWriters.csv(result.rows)
+            if path == "-" { print(text, terminator: "") } else { try AtomicFile.write(text, to: path) }
+        }
+        if let path = json {
+            let text = try ResultWriters.json(spec: result.spec, rows: result.rows)
+            if path == "-" { print(text, terminator: "") } else { try AtomicFile.write(text, to: path) }
+        }
+        for v in result.variants {
+            let name = OutputDirectory.fileName(v.row.label)
+            if let dir = saveOutputs, let out = v.output { try NPYFile.write(out, to: "\(dir)/\(name).npy") }
+            if let dir = saveMaps, let map = v.coverage { try NPYFile.write(map.tensor, to: "\(dir)/\(name).coverage.npy") }
+        }
+    }
+}
+
+enum OutputDirectory {
+    static func create(_ dir: String) throws {
+        do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
+            throw EngineError.usage("cannot create directory \(dir): \(error.localizedDescription)")
+        }
+    }
+
+    /// A label as a file name: path separators and control characters become '_'.
+    static func fileName(_ label: String) -> String {
+        String(label.map { $0 == "/" || $0 == "\\" || $0.isNewline || $0 == "\0" ? "_" : $0 })
+    }
+}
+
+/// SIGINT and SIGTERM set the cancellation flag instead of killing the process, so the run
+/// stops between tiles, nothing is half-written, and the exit code is 130.
+final class InterruptHandler {
+    private let sources: [DispatchSourceSignal]
+
+    init(_ onInterrupt: @escaping @Sendable () -> Void) {
+        sources = [SIGINT, SIGTERM].map { sig in
+            signal(sig, SIG_IGN)
+            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            s.setEventHandler(handler: onInterrupt)
+            s.resume()
+            return s
+        }
+    }
+
+    func restore() {
+        for s in sources { s.cancel() }
+        signal(SIGINT, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
+    }
+}
+
+/// One self-overwriting status line on stderr while a run goes (only when stderr is a terminal).
+final class ProgressLine: @unchecked Sendable {
+    private let enabled: Bool
+    private let lock = NSLock()
+    private var lastDraw = 0.0
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    func show(_ event: RunEvent) {
+        guard enabled else { return }
+        let text: String
+        switch event {
+        case .stage(let s): text = s
+        case .variantStarted(let label): text = "\(label): starting"
+        case .progress(let label, let f):
+            let now = Date().timeIntervalSince1970
+            lock.lock(); defer { lock.unlock() }
+            if now - lastDraw < 0.1 { return }
+            lastDraw = now
+            FileHandle.standardError.write(Data("\r\u{1B}[2K\(label): \(Int(f * 100))%".utf8))
+            return
+        case .result(let r): text = "\(r.row.label): done"
+        }
+        lock.lock(); defer { lock.unlock() }
+        FileHandle.standardError.write(Data("\r\u{1B}[2K\(text)".utf8))
+    }
+
+    func clear() {
+        if enabled { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
+    }
+}

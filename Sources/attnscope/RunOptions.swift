@@ -1,0 +1,52 @@
+import ArgumentParser
+import AttentionEngine
+
+extension WorkloadKind: ExpressibleByArgument {}
+extension RopeSettings.Mode: ExpressibleByArgument {}
+extension RopeSettings.Style: ExpressibleByArgument {}
+
+/// The flags that set up a comparison; each overrides the same field of `--preset`.
+struct RunOptions: ParsableArguments {
+    @Option(help: "Preset file (a run spec as JSON); flags given here override it.")
+    var preset: String?
+    @Option(help: "Sequence length N (tokens).") var seq: Int?
+    @Option(help: "Query heads H.") var heads: Int?
+    @Option(name: .customLong("kv-heads"), help: "Key/value heads G (H must be a multiple of G).") var kvHeads: Int?
+    @Option(name: .customLong("head-dim"), help: "Head dimension d.") var headDim: Int?
+    @Flag(inversion: .prefixedNo, help: "Causal mask.") var causal: Bool?
+    @Option(help: "Synthetic workload: \(WorkloadKind.allCases.map(\.rawValue).joined(separator: ", ")).") var workload: WorkloadKind?
+    @Option(help: "Seed of every random draw.") var seed: UInt64?
+    @Option(help: "Directory with q.npy [H,N,D], k.npy and v.npy [G,N,D] (float32/16/64, C order).") var inputs: String?
+    @Option(help: "Positional stage: none or standard (RoPE). Default: the workload's.") var rope: RopeSettings.Mode?
+    @Option(name: .customLong("rope-base"), help: "RoPE base θ.") var ropeBase: Double?
+    @Option(name: .customLong("rope-style"), help: "RoPE dimension pairing: half (Llama/NeoX) or interleaved (GPT-J).") var ropeStyle: RopeSettings.Style?
+    @Option(help: "Worker threads.") var threads: Int?
+    @Option(help: "Timed runs per variant (median and min reported).") var `repeat`: Int?
+    @Option(help: "Untimed runs before the timed ones.") var warmup: Int?
+    @Option(name: .customLong("reference-rows"), help: "Query rows per head checked in float64: a number, auto or all.") var referenceRows: String?
+    @Option(name: .customLong("method"), help: "NAME[:key=value,...] (repeatable). Methods: \(MethodRegistry.all.map(\.name).joined(separator: ", ")).")
+    var methods: [String] = []
+
+    /// The preset (or defaults) with every given flag applied, validated.
+    func spec() throws -> RunSpec {
+        var s = try preset.map(PresetFile.load) ?? RunSpec()
+        if let v = seq { s.seq = v }
+        if let v = heads { s.heads = v; if kvHeads == nil && preset == nil { s.kvHeads = v } }
+        if let v = kvHeads { s.kvHeads = v }
+        if let v = headDim { s.headDim = v }
+        if let v = causal { s.causal = v }
+        if let v = workload { s.workload = v }
+        if let v = seed { s.seed = v }
+        if let v = inputs { s.inputs = v }
+        if let v = rope { s.rope = v }
+        if let v = ropeBase { s.ropeBase = v }
+        if let v = ropeStyle { s.ropeStyle = v }
+        if let v = threads { s.threads = v }
+        if let v = `repeat` { s.repeat = v }
+        if let v = warmup { s.warmup = v }
+        if let v = referenceRows { s.referenceRows = try ReferenceRows(parsing: v) }
+        if !methods.isEmpty { s.methods = try methods.map(MethodSpec.init(parsing:)) }
+        try s.validate()
+        return s
+    }
+}
