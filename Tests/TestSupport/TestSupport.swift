@@ -1,1 +1,25 @@
 import AttentionEngine
+import Foundation
+
+/// Inputs from the project's own generator with a given shape, for tests.
+public func randomInputs(seq: Int, heads: Int = 2, kvHeads: Int? = nil, dim: Int = 32, causal: Bool = true,
+                         workload: WorkloadKind = .random, seed: UInt64 = 7) -> AttentionInputs {
+    let shape = AttentionShape(seq: seq, heads: heads, kvHeads: kvHeads ?? heads, headDim: dim)
+    let g = workload.generator
+    return AttentionInputs(q: g.tensor(.q, shape: shape, seed: seed, threads: 2),
+                           k: g.tensor(.k, shape: shape, seed: seed, threads: 2),
+                           v: g.tensor(.v, shape: shape, seed: seed, threads: 2), causal: causal)
+}
+
+/// Relative L2 distance of a method's output from the float64 reference on all rows.
+public func relativeErrorAgainstReference(_ output: HeadTensor, _ inputs: AttentionInputs) throws -> Double {
+    let reference = try Reference.compute(inputs, rows: Array(0..<inputs.seq), threads: 2)
+    return ErrorMetrics(output: output, reference: reference).relL2
+}
+
+/// A fresh empty temporary directory.
+public func temporaryDirectory() throws -> String {
+    let path = NSTemporaryDirectory() + "attnscope-test-" + UUID().uuidString
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}

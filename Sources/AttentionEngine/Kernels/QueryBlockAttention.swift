@@ -83,13 +83,35 @@ public final class QueryBlockAttention {
     public func attend(keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
                        firstKey: Int, count: Int, causal: Bool) -> Int {
         precondition(count <= maxKeys)
-        var entries = 0
-        var widest = 0
         for i in 0..<rowsPad {
-            let v = i >= rows ? 0 : (causal ? min(max(firstQuery + i - firstKey + 1, 0), count) : count)
-            valid[i] = v
-            entries += v
-            widest = max(widest, v)
+            valid[i] = i >= rows ? 0 : (causal ? min(max(firstQuery + i - firstKey + 1, 0), count) : count)
+        }
+        return attendValidPrefixes(keys: keys, values: values)
+    }
+
+    /// Attends to `count` gathered keys whose rows are packed contiguously in `keys`/`values`
+    /// (stride `dim`) and whose positions, sorted ascending, are `positions`. Sorted positions
+    /// keep each query's causally allowed keys a prefix. Used by sparse methods for columns
+    /// that are not one contiguous range (e.g. MInference's vertical lines).
+    @discardableResult
+    public func attend(gatheredKeys keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
+                       positions: UnsafePointer<Int>, count: Int, causal: Bool) -> Int {
+        precondition(count <= maxKeys)
+        var allowed = 0
+        for i in 0..<rowsPad {
+            if i >= rows { valid[i] = 0; continue }
+            if causal { while allowed < count && positions[allowed] <= firstQuery + i { allowed += 1 } }
+            valid[i] = causal ? allowed : count
+        }
+        return attendValidPrefixes(keys: keys, values: values)
+    }
+
+    /// One key tile where row i may use the first `valid[i]` keys.
+    private func attendValidPrefixes(keys: UnsafePointer<Float>, values: UnsafePointer<Float>) -> Int {
+        var entries = 0, widest = 0
+        for i in 0..<rowsPad {
+            entries += valid[i]
+            widest = max(widest, valid[i])
         }
         if widest == 0 { return 0 }
         let width = (widest + 15) / 16 * 16
