@@ -45,15 +45,20 @@ final class CompressiveMemory: @unchecked Sendable {
     var allocatedBytes: Int { heads * stride * (stride + 1) * MemoryLayout<Float>.size }
 
     /// σ(x) = ELU(x) + 1 of `rows` rows of `source` (stride `dim`) into `target` (stride
-    /// `stride`, padding columns set to zero).
+    /// `stride`, padding columns set to zero), 16 lanes at a time.
     func activate(_ source: UnsafePointer<Float>, rows: Int, into target: UnsafeMutablePointer<Float>) {
+        let lane = SIMD16<Float>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
         for r in 0..<rows {
-            let src = source + r * dim, dst = target + r * stride
-            for c in 0..<dim {
-                let x = src[c]
-                dst[c] = x > 0 ? x + 1 : fastExp(x)
+            let dst = target + r * stride
+            dst.update(from: source + r * dim, count: dim)
+            (dst + dim).update(repeating: 0, count: stride - dim)
+            for c in Swift.stride(from: 0, to: stride, by: 16) {
+                let x = load(dst + c)
+                var y = fastExp(x)
+                y.replace(with: x + 1, where: x .> 0)
+                y.replace(with: 0, where: lane .>= Float(dim - c))
+                store(y, dst + c)
             }
-            for c in dim..<stride { dst[c] = 0 }
         }
     }
 
