@@ -23,6 +23,8 @@ struct RunCommand: ParsableCommand {
                 throw EngineError.usage("--save-outputs is unavailable for this run: it streams (generated workload, every method can stream), "
                     + "so no output is ever held whole; save outputs from a run on --inputs files instead")
             }
+            // Check every destination before the run, so a typo does not cost a long run.
+            for path in [csv, json].compactMap({ $0 }) where path != "-" { try OutputDirectory.checkParent(of: path) }
             for dir in [saveOutputs, saveMaps].compactMap({ $0 }) { try OutputDirectory.create(dir) }
             let cancellation = CancellationFlag()
             let interrupt = InterruptHandler { cancellation.cancel() }
@@ -61,6 +63,14 @@ enum OutputDirectory {
     static func create(_ dir: String) throws {
         do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
             throw EngineError.usage("cannot create directory \(dir): \(error.localizedDescription)")
+        }
+    }
+
+    static func checkParent(of path: String) throws {
+        let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
+            throw EngineError.usage("cannot write \(path): directory \(dir) does not exist")
         }
     }
 

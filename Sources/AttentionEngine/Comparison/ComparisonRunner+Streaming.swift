@@ -71,6 +71,7 @@ extension ComparisonRunner {
         var times: [Double] = []
         var last: MethodOutput?
         for run in 0..<runs {
+            last = nil
             let context = RunContext(threads: spec.threads, seed: spec.seed, cancellation: cancellation)
             var elapsed = 0.0
             func timed<T>(_ body: () throws -> T) rethrows -> T {

@@ -22,22 +22,19 @@ struct SegmentView: Sendable {
     static func with<R>(_ inputs: AttentionInputs, output: inout HeadTensor, rows: Range<Int>,
                         _ body: (SegmentView) throws -> R) rethrows -> R {
         let offset = rows.lowerBound * inputs.headDim
-        func rowsOf(_ t: HeadTensor, _ p: UnsafeBufferPointer<Float>) -> HeadRows<SharedReadPointer<Float>> {
-            HeadRows(base: SharedReadPointer(p.baseAddress! + offset), headStride: t.headStride)
+        func at(_ p: SharedReadPointer<Float>, _ t: HeadTensor) -> HeadRows<SharedReadPointer<Float>> {
+            HeadRows(base: SharedReadPointer(p.base + offset), headStride: t.headStride)
         }
-        return try inputs.q.data.withUnsafeBufferPointer { qb in
-            try inputs.k.data.withUnsafeBufferPointer { kb in
-                try inputs.v.data.withUnsafeBufferPointer { vb in
-                    try inputs.qContent.data.withUnsafeBufferPointer { qcb in
-                        try inputs.kContent.data.withUnsafeBufferPointer { kcb in
-                            let stride = output.headStride
-                            return try output.data.withUnsafeMutableBufferPointer { ob in
-                                try body(SegmentView(
-                                    q: rowsOf(inputs.q, qb), k: rowsOf(inputs.k, kb), v: rowsOf(inputs.v, vb),
-                                    qContent: rowsOf(inputs.qContent, qcb), kContent: rowsOf(inputs.kContent, kcb),
-                                    out: HeadRows(base: SharedPointer(ob.baseAddress! + offset), headStride: stride)))
-                            }
-                        }
+        let stride = output.headStride
+        return try inputs.withPointers { p in
+            try inputs.qContent.data.withUnsafeBufferPointer { qcb in
+                try inputs.kContent.data.withUnsafeBufferPointer { kcb in
+                    try output.withSharedPointer { o in
+                        try body(SegmentView(
+                            q: at(p.q, inputs.q), k: at(p.k, inputs.k), v: at(p.v, inputs.v),
+                            qContent: at(SharedReadPointer(qcb.baseAddress!), inputs.qContent),
+                            kContent: at(SharedReadPointer(kcb.baseAddress!), inputs.kContent),
+                            out: HeadRows(base: SharedPointer(o.base + offset), headStride: stride)))
                     }
                 }
             }
