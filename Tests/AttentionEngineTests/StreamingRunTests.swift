@@ -24,10 +24,8 @@ final class StreamingRunTests: XCTestCase {
     func stream(_ method: any StreamingAttentionMethod, _ s: RunSpec) throws -> MethodOutput {
         let (source, setup) = setup(s)
         let stream = try method.makeStream(setup, context: RunContext(threads: 2))
-        let n = method.streamSegmentLength(seq: s.seq)
-        for r0 in stride(from: 0, to: s.seq, by: n) {
-            let rows = r0..<min(r0 + n, s.seq)
-            try stream.consume(source.segment(rows, threads: 2), firstRow: r0)
+        for rows in method.streamSegments(seq: s.seq) {
+            try stream.consume(source.segment(rows, threads: 2), firstRow: rows.lowerBound)
         }
         return try stream.finish()
     }
@@ -135,5 +133,20 @@ final class StreamingRunTests: XCTestCase {
         XCTAssertLessThan(flash.relL2Err, 1e-5)
         XCTAssertEqual(flash.flopsSaved, 0)
         XCTAssertNotNil(report.variants[0].approximateCoverage)
+    }
+
+    func testNeedleRetrievalIsTheNeedleValuesCoefficientInTheLastRow() {
+        // Two query heads over one kv head; the last row holds 0.7·v_p (+ something orthogonal) and 0.2·v_p.
+        let v = HeadTensor(heads: 1, seq: 1, dim: 4, data: [1, -1, 1, -1])
+        let out = HeadTensor(heads: 2, seq: 2, dim: 4, data: [9, 9, 9, 9, 0.7 + 3, -0.7 + 3, 0.7 - 3, -0.7 - 3,
+                                                            9, 9, 9, 9, 0.2, -0.2, 0.2, -0.2])
+        XCTAssertEqual(NeedleRetrieval(values: v).measure(sampledOutput: out, rows: [5, 99]), 0.45, accuracy: 1e-6)
+    }
+
+    func testInfiniReportsHowManySegmentsBackTheNeedleLies() throws {
+        var inputs = randomInputs(seq: 100, heads: 2, dim: 16)
+        inputs.annotations = WorkloadAnnotations(needlePosition: 10)
+        let out = try InfiniAttention(segment: 32).run(inputs, context: RunContext(threads: 2))
+        XCTAssertEqual(out.extras.first { $0.name == "needle_segments_back" }?.value, .number(3))
     }
 }

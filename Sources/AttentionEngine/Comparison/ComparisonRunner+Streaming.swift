@@ -40,11 +40,13 @@ extension ComparisonRunner {
         let shape = source.shape, threads = spec.threads
         let rows = spec.referenceRows.rows(seq: shape.seq)
         listener(.stage("streaming \(shape.seq) tokens: generating the \(rows.count) reference rows"))
-        let setup = StreamSetup(shape: shape, causal: spec.causal, rows: rows, queries: source.rows(rows, threads: threads).q)
+        let setup = StreamSetup(shape: shape, causal: spec.causal, rows: rows, queries: source.rows(rows, threads: threads).q,
+                                annotations: source.annotations)
+        let needle = source.annotations.needlePosition.map { NeedleRetrieval(values: source.rows([$0], threads: threads).v) }
         listener(.stage("float64 reference on \(rows.count) rows per head, streamed"))
         let referencePass = StreamingReference(
             setup: setup, selections: variants.map { $0.1.streamedSelection(shape: shape, causal: spec.causal) })
-        for segment in Self.segments(seq: shape.seq, length: Self.referenceSegment) {
+        for segment in rowRanges(seq: shape.seq, length: Self.referenceSegment) {
             try referencePass.consume(source.segment(segment, threads: threads), firstRow: segment.lowerBound,
                                       threads: threads, cancellation: cancellation)
         }
@@ -57,7 +59,7 @@ extension ComparisonRunner {
                 ? FlopCount.dense(seq: shape.seq, headDim: shape.headDim, heads: shape.heads, causal: spec.causal)
                 : FlopCount.dense(rows: rows, seq: shape.seq, headDim: shape.headDim, heads: shape.heads, causal: spec.causal)
             let r = result(m, out, sampledOutput: out.output, reference: reference, recall: recalls[index] ?? 1,
-                           times: times, shape: shape, causal: spec.causal, denseFlops: dense)
+                           times: times, shape: shape, causal: spec.causal, denseFlops: dense, needle: needle)
             results.append(r)
             listener(.result(r))
         }
@@ -80,7 +82,7 @@ extension ComparisonRunner {
                 return try body()
             }
             let stream = try timed { try method.makeStream(setup, context: context) }
-            for segment in Self.segments(seq: seq, length: method.streamSegmentLength(seq: seq)) {
+            for segment in method.streamSegments(seq: seq) {
                 let inputs = source.segment(segment, threads: spec.threads)
                 try timed { try stream.consume(inputs, firstRow: segment.lowerBound) }
                 listener(.progress(label: m.label, fraction: (Double(run) + Double(segment.upperBound) / Double(seq)) / Double(runs)))
@@ -90,9 +92,5 @@ extension ComparisonRunner {
         }
         guard let out = last else { throw EngineError.internal("variant \(m.label) produced no output") }
         return (out, times)
-    }
-
-    static func segments(seq: Int, length: Int) -> [Range<Int>] {
-        stride(from: 0, to: seq, by: length).map { $0..<min($0 + length, seq) }
     }
 }

@@ -89,20 +89,24 @@ public struct ComparisonRunner: Sendable {
         let recall = out.selection.map { reference.recall(of: $0, inputs: inputs, threads: spec.threads) } ?? 1
         let dense = FlopCount.dense(seq: inputs.seq, headDim: inputs.headDim, heads: inputs.heads, causal: inputs.causal)
         let shape = AttentionShape(seq: inputs.seq, heads: inputs.heads, kvHeads: inputs.kvHeads, headDim: inputs.headDim)
+        let needle = inputs.annotations.needlePosition.map { NeedleRetrieval(values: inputs.v.gathering(rows: [$0])) }
         var result = result(m, out, sampledOutput: out.output.gathering(rows: reference.rows), reference: reference,
-                            recall: recall, times: times, shape: shape, causal: inputs.causal, denseFlops: dense)
+                            recall: recall, times: times, shape: shape, causal: inputs.causal, denseFlops: dense, needle: needle)
         if keepOutputs { result.output = out.output }
         return result
     }
 
     /// A variant's row from its last output (`sampledOutput`: its reference rows) and timings.
     func result(_ m: MethodSpec, _ out: MethodOutput, sampledOutput: HeadTensor, reference: Reference, recall: Double,
-                times: [Double], shape: AttentionShape, causal: Bool, denseFlops: Int) -> VariantResult {
+                times: [Double], shape: AttentionShape, causal: Bool, denseFlops: Int, needle: NeedleRetrieval?) -> VariantResult {
         let err = ErrorMetrics(sampledOutput: sampledOutput, reference: reference)
         var extras = out.extras
         if let bands = out.errorBands {
             extras.append(ResultExtra(bands.column, .series(ErrorMetrics.rmseByBand(
                 sampledOutput: sampledOutput, reference: reference, rowsPerBand: bands.rowsPerBand, seq: shape.seq))))
+        }
+        if let needle {
+            extras.append(ResultExtra("needle_retrieval", needle.measure(sampledOutput: sampledOutput, rows: reference.rows)))
         }
         let times = times.sorted()
         let row = ResultRow(

@@ -17,6 +17,16 @@ public protocol StreamingAttentionMethod: AttentionMethod {
     func makeStream(_ setup: StreamSetup, context: RunContext) throws -> any AttentionStream
 }
 
+extension StreamingAttentionMethod {
+    /// The segments a stream of this method consumes over `seq` rows.
+    public func streamSegments(seq: Int) -> [Range<Int>] { rowRanges(seq: seq, length: streamSegmentLength(seq: seq)) }
+}
+
+/// Consecutive ranges of `length` rows covering 0 ..< seq; only the last may be shorter.
+func rowRanges(seq: Int, length: Int) -> [Range<Int>] {
+    stride(from: 0, to: seq, by: length).map { $0..<min($0 + length, seq) }
+}
+
 public enum StreamScope: Sendable, Equatable {
     /// Every row of the output is computed (what the method costs at this N).
     case everyRow
@@ -34,9 +44,11 @@ public struct StreamSetup: Sendable {
     /// query arrives with its own segment, after every key it attends to; streams that
     /// compute a row as its keys go by (`.sampledRows`) need it up front.
     public var queries: HeadTensor
+    /// What the workload generator knows about the whole sequence (e.g. the needle's position).
+    public var annotations: WorkloadAnnotations
 
-    public init(shape: AttentionShape, causal: Bool, rows: [Int], queries: HeadTensor) {
-        self.shape = shape; self.causal = causal; self.rows = rows; self.queries = queries
+    public init(shape: AttentionShape, causal: Bool, rows: [Int], queries: HeadTensor, annotations: WorkloadAnnotations = .init()) {
+        self.shape = shape; self.causal = causal; self.rows = rows; self.queries = queries; self.annotations = annotations
     }
 }
 

@@ -38,20 +38,15 @@ public struct InfiniAttention: StreamingAttentionMethod {
 
     public func run(_ inputs: AttentionInputs, context: RunContext) throws -> MethodOutput {
         let shape = AttentionShape(seq: inputs.seq, heads: inputs.heads, kvHeads: inputs.kvHeads, headDim: inputs.headDim)
-        let state = InfiniRun(method: self, shape: shape, causal: inputs.causal)
+        let state = InfiniRun(method: self, shape: shape, causal: inputs.causal, needle: inputs.annotations.needlePosition)
         var out = HeadTensor(heads: inputs.heads, seq: inputs.seq, dim: inputs.headDim)
-        for rows in segments(seq: inputs.seq) {
+        for rows in streamSegments(seq: inputs.seq) {
             try SegmentView.with(inputs, output: &out, rows: rows) { view in
                 try state.process(view, rows: rows, threads: context.threads, cancellation: context.cancellation)
             }
             context.progress(Double(rows.upperBound) / Double(inputs.seq))
         }
         return summary(of: state, output: out, threads: context.threads)
-    }
-
-    /// The segments of a sequence: consecutive row ranges of `segment` rows, the last shorter.
-    func segments(seq: Int) -> [Range<Int>] {
-        stride(from: 0, to: seq, by: segment).map { $0..<min($0 + segment, seq) }
     }
 
     /// The run's figures. `memory_bytes` is the state alone (what grows with N in exact
@@ -61,15 +56,17 @@ public struct InfiniAttention: StreamingAttentionMethod {
         let stateBytes = state.memory?.stateBytes ?? 0
         let kvCache = 2 * shape.kvHeads * shape.seq * shape.headDim * MemoryLayout<Float>.size
         let local = state.localFlops, mem = state.memoryPathFlops
+        let seg = streamSegmentLength(seq: shape.seq)
+        // How many memory writes lie between the needle and the last query: 0 = same segment.
+        let needle = state.needle.map { [ResultExtra("needle_segments_back", Double((shape.seq - 1) / seg - $0 / seg))] } ?? []
         return MethodOutput(
             output: output, flops: local + mem, memoryBytes: stateBytes,
-            selection: SegmentLocalSelection(segment: min(segment, shape.seq), seq: shape.seq,
-                                             causal: state.causal, computed: gate.usesLocal),
+            selection: streamedSelection(shape: shape, causal: state.causal),
             coverage: state.exact.finish(causal: state.causal),
             approximateCoverage: state.approximate.finish(causal: state.causal),
-            errorBands: ErrorBands(column: "segment_rmse", rowsPerBand: min(segment, shape.seq)),
+            errorBands: ErrorBands(column: "segment_rmse", rowsPerBand: seg),
             extras: [
-                ResultExtra("segment", Double(min(segment, shape.seq))),
+                ResultExtra("segment", Double(seg)),
                 ResultExtra("segments", Double(state.segmentsDone)),
                 ResultExtra("update", .text(update.rawValue)),
                 ResultExtra("gate", .text(gate.text)),
@@ -79,17 +76,18 @@ public struct InfiniAttention: StreamingAttentionMethod {
                 ResultExtra("local_flops", Double(local)),
                 ResultExtra("memory_flops", Double(mem)),
                 ResultExtra("scratch_bytes", Double(state.scratchBytes(threads: threads))),
-            ])
+            ] + needle)
     }
 
     // MARK: streaming
 
     public var streamScope: StreamScope { .everyRow }
 
+    /// The segment length actually used: `segment`, or N when the sequence is shorter.
     public func streamSegmentLength(seq: Int) -> Int { min(segment, seq) }
 
     public func streamedSelection(shape: AttentionShape, causal: Bool) -> (any KeySelection)? {
-        SegmentLocalSelection(segment: min(segment, shape.seq), seq: shape.seq, causal: causal, computed: gate.usesLocal)
+        SegmentLocalSelection(segment: streamSegmentLength(seq: shape.seq), seq: shape.seq, causal: causal, computed: gate.usesLocal)
     }
 
     public func makeStream(_ setup: StreamSetup, context: RunContext) throws -> any AttentionStream {

@@ -19,6 +19,8 @@ final class InfiniRun: @unchecked Sendable {
     let method: InfiniAttention
     let shape: AttentionShape
     let causal: Bool
+    /// Where the workload planted a needle, if it did (for `needle_segments_back`).
+    let needle: Int?
     let memory: CompressiveMemory?
     let exact: CoverageRecorder
     let approximate: CoverageRecorder
@@ -37,11 +39,12 @@ final class InfiniRun: @unchecked Sendable {
     static let keyBlock = 64
     static let rowBlock = 16
 
-    init(method: InfiniAttention, shape: AttentionShape, causal: Bool) {
+    init(method: InfiniAttention, shape: AttentionShape, causal: Bool, needle: Int?) {
         self.method = method
         self.shape = shape
         self.causal = causal
-        segment = min(method.segment, shape.seq)
+        self.needle = needle
+        segment = method.streamSegmentLength(seq: shape.seq)
         memory = method.gate.usesMemory ? CompressiveMemory(heads: shape.kvHeads, dim: shape.headDim) : nil
         exact = CoverageRecorder(heads: shape.heads, seq: shape.seq)
         approximate = CoverageRecorder(heads: shape.heads, seq: shape.seq)

@@ -13,7 +13,7 @@ final class InfiniStream: AttentionStream {
         self.method = method
         self.threads = threads
         self.cancellation = cancellation
-        state = InfiniRun(method: method, shape: setup.shape, causal: setup.causal)
+        state = InfiniRun(method: method, shape: setup.shape, causal: setup.causal, needle: setup.annotations.needlePosition)
         let shape = setup.shape
         segmentOutput = HeadTensor(heads: shape.heads, seq: method.streamSegmentLength(seq: shape.seq), dim: shape.headDim)
         kept = SampledRowCollector(rows: setup.rows, heads: shape.heads, dim: shape.headDim)
@@ -32,8 +32,9 @@ final class InfiniStream: AttentionStream {
 
     func finish() throws -> MethodOutput {
         let seq = state.shape.seq
-        guard state.segmentsDone == method.segments(seq: seq).count else {
-            throw EngineError.internal("infini stream finished after \(state.segmentsDone) of \(method.segments(seq: seq).count) segments")
+        let expected = method.streamSegments(seq: seq).count
+        guard state.segmentsDone == expected else {
+            throw EngineError.internal("infini stream finished after \(state.segmentsDone) of \(expected) segments")
         }
         return method.summary(of: state, output: kept.output, threads: threads)
     }
