@@ -39,6 +39,19 @@ final class StreamingRunTests: XCTestCase {
         XCTAssertEqual(piece.kContent, whole.kContent.slice(300..<557))
         XCTAssertEqual(piece.v, whole.v.slice(300..<557))
         XCTAssertNotEqual(piece.q, piece.qContent)
+        // A reused buffer gives the same segments, with and without rotation.
+        for rope in [RopeSettings.Mode.standard, .none] {
+            var r = s
+            r.rope = rope
+            let source = GeneratedInputs(spec: r), whole = try InputPreparation.prepare(r)
+            var buffer: AttentionInputs?
+            for rows in [0..<300, 300..<600, 600..<900] {
+                source.segment(rows, threads: 2, reusing: &buffer)
+                XCTAssertEqual(buffer?.q, whole.q.slice(rows), "\(rope) \(rows)")
+                XCTAssertEqual(buffer?.kContent, whole.kContent.slice(rows), "\(rope) \(rows)")
+                XCTAssertEqual(buffer?.v, whole.v.slice(rows), "\(rope) \(rows)")
+            }
+        }
         let picked = source.rows([999, 0, 401], threads: 2)
         XCTAssertEqual(picked.q, whole.q.gathering(rows: [999, 0, 401]))
         XCTAssertEqual(picked.v, whole.v.gathering(rows: [999, 0, 401]))

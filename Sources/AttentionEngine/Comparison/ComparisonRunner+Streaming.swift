@@ -46,10 +46,12 @@ extension ComparisonRunner {
         listener(.stage("float64 reference on \(rows.count) rows per head, streamed"))
         let referencePass = StreamingReference(
             setup: setup, selections: variants.map { $0.1.streamedSelection(shape: shape, causal: spec.causal) })
+        var buffer: AttentionInputs?
         for segment in rowRanges(seq: shape.seq, length: Self.referenceSegment) {
-            try referencePass.consume(source.segment(segment, threads: threads), firstRow: segment.lowerBound,
-                                      threads: threads, cancellation: cancellation)
+            source.segment(segment, threads: threads, reusing: &buffer)
+            try referencePass.consume(buffer!, firstRow: segment.lowerBound, threads: threads, cancellation: cancellation)
         }
+        buffer = nil
         let (reference, recalls) = referencePass.finish()
         var results: [VariantResult] = []
         for (index, (m, method)) in variants.enumerated() {
@@ -72,6 +74,7 @@ extension ComparisonRunner {
         let runs = spec.warmup + spec.repeat, seq = setup.shape.seq
         var times: [Double] = []
         var last: MethodOutput?
+        var buffer: AttentionInputs?
         for run in 0..<runs {
             last = nil
             let context = RunContext(threads: spec.threads, seed: spec.seed, cancellation: cancellation)
@@ -83,8 +86,8 @@ extension ComparisonRunner {
             }
             let stream = try timed { try method.makeStream(setup, context: context) }
             for segment in method.streamSegments(seq: seq) {
-                let inputs = source.segment(segment, threads: spec.threads)
-                try timed { try stream.consume(inputs, firstRow: segment.lowerBound) }
+                source.segment(segment, threads: spec.threads, reusing: &buffer)
+                try timed { try stream.consume(buffer!, firstRow: segment.lowerBound) }
                 listener(.progress(label: m.label, fraction: (Double(run) + Double(segment.upperBound) / Double(seq)) / Double(runs)))
             }
             last = try timed { try stream.finish() }

@@ -28,6 +28,10 @@ public final class StreamingReference {
     private var sums: [Double]
     private var cells: [Double]
     private var selected: [Double]
+    /// The current segment's K and V in Double, padded to `width`: [kv head][key][width],
+    /// kept between segments so a long stream does not reallocate them.
+    private var keysInDouble: [Double] = []
+    private var valuesInDouble: [Double] = []
 
     /// `queries`: the reference rows of Q after the positional stage, [heads, rows.count, dim].
     public init(setup: StreamSetup, selections: [(any KeySelection)?]) {
@@ -50,12 +54,14 @@ public final class StreamingReference {
     /// Adds keys `firstRow ..< firstRow + segment.seq` (the segment's rotated K and its V).
     public func consume(_ segment: AttentionInputs, firstRow: Int, threads: Int, cancellation: CancellationFlag) throws {
         let keys = segment.seq, d = shape.headDim, w = width, g = shape.kvHeads
-        // The segment's K and V in Double, padded to the SIMD width: [kv head][key][width].
-        var kd = [Double](repeating: 0, count: g * keys * w), vd = kd
+        if keysInDouble.count != g * keys * w {
+            keysInDouble = [Double](repeating: 0, count: g * keys * w)
+            valuesInDouble = keysInDouble
+        }
         for t in 0..<g * keys {
             for c in 0..<d {
-                kd[t * w + c] = Double(segment.k.data[t * d + c])
-                vd[t * w + c] = Double(segment.v.data[t * d + c])
+                keysInDouble[t * w + c] = Double(segment.k.data[t * d + c])
+                valuesInDouble[t * w + c] = Double(segment.v.data[t * d + c])
             }
         }
         let end = firstRow + keys
@@ -71,8 +77,8 @@ public final class StreamingReference {
         sums.withUnsafeMutableBufferPointer { lb in
         cells.withUnsafeMutableBufferPointer { cb in
         selected.withUnsafeMutableBufferPointer { sb in
-        kd.withUnsafeBufferPointer { kb in
-        vd.withUnsafeBufferPointer { vb in
+        keysInDouble.withUnsafeBufferPointer { kb in
+        valuesInDouble.withUnsafeBufferPointer { vb in
             let (qp, kp, vp) = (SharedReadPointer(qb.baseAddress!), SharedReadPointer(kb.baseAddress!), SharedReadPointer(vb.baseAddress!))
             let (ap, mp, lp, cp, sp) = (SharedPointer(ab.baseAddress!), SharedPointer(mb.baseAddress!), SharedPointer(lb.baseAddress!),
                                         SharedPointer(cb.baseAddress!), SharedPointer(sb.baseAddress!))
