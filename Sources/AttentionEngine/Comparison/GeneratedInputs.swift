@@ -19,8 +19,8 @@ public struct GeneratedInputs: Sendable {
         shape = AttentionShape(seq: spec.seq, heads: spec.heads, kvHeads: spec.kvHeads, headDim: spec.headDim)
         causal = spec.causal
         seed = spec.seed
-        generator = spec.workload.generator
         rope = spec.ropeSettings
+        generator = spec.workload.generator(rope: rope)
         annotations = generator.annotations(shape: shape, seed: spec.seed)
         rotation = InputPreparation.rotation(rope, headDim: spec.headDim)
     }
