@@ -47,8 +47,9 @@ extension App {
     func receive(_ message: EngineMessage) {
         switch message {
         case .event(let job, let step, let event):
-            if job == state.session?.job { apply(event) }
-            if job == state.sweep?.job { applySweep(event, step: step) }
+            // Events that straggle in after their job ended (cancelled work) are dropped.
+            if job == state.session?.job, state.session?.phase == .running { apply(event) }
+            if job == state.sweep?.job, state.sweep?.phase == .running { applySweep(event, step: step) }
         case .stepFinished(let job, let step, let report):
             if job == state.session?.job { state.session?.attentionMap = report.attentionMap }
             if job == state.sweep?.job, let seq = state.sweep?.seqs[step] { state.sweep?.rows[seq] = report.rows }

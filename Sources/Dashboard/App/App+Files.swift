@@ -73,12 +73,17 @@ extension App {
             toast("nothing to export yet: r runs the comparison", error: true)
             return
         }
+        let name = state.presetName.replacingOccurrences(of: "/", with: "_")
+        state.modal = .prompt(Prompt(purpose: .exportCSV, title: "Export CSV", hint: "path of the CSV file",
+                                     editor: LineEditor("./attnscope-\(name)-\(App.exportStamp(now())).csv")))
+    }
+
+    /// `yyyyMMdd-HHmmss` in local time, for default export names.
+    static func exportStamp(_ date: Date) -> String {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.dateFormat = "yyyyMMdd-HHmmss"
-        let name = state.presetName.replacingOccurrences(of: "/", with: "_")
-        state.modal = .prompt(Prompt(purpose: .exportCSV, title: "Export CSV", hint: "path of the CSV file",
-                                     editor: LineEditor("./attnscope-\(name)-\(f.string(from: now())).csv")))
+        return f.string(from: date)
     }
 
     func exportCSV(to raw: String) throws {

@@ -58,7 +58,7 @@ struct HeatmapPanel {
             }
             let g = HeatGrid.coverage(map, head: head, rows: size.rows, cols: size.cols)
             let mean = meanCoverage(map, head: head)
-            return (g, String(format: "computed %.1f%%", mean * 100), nil)
+            return (g, String(format: "mean %.1f%%", mean * 100), nil)
         case .attention, .missed:
             guard let attention = session.attentionMap else {
                 return (nil, "", session.phase == .running

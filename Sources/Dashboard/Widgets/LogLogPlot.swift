@@ -55,7 +55,7 @@ struct LogLogPlot {
         let xTicks = Array(Set(points.map(\.x))).sorted()
         var lastEnd = plot.x - 2
         for t in xTicks {
-            let text = ReadableNumbers.si(t, digits: 2)
+            let text = t < 1e6 ? ReadableNumbers.grouped(Int(t)) : ReadableNumbers.si(t, digits: 2)
             let cx = min(plot.maxX - text.count, max(plot.x, plot.x + px(t) / 2 - text.count / 2))
             if cx > lastEnd + 1 { buf.put(text, x: cx, y: plot.maxY, style: theme.muted); lastEnd = cx + text.count }
         }

@@ -26,14 +26,16 @@ struct ResultsTable {
         }
         let rows = state.visibleRows
         let columns = ResultColumn.all(for: session.results)
+        // Each column as wide as its widest cell or its header (plus a sort mark).
         let widths = columns.map { c in
-            max(c.title.count, rows.compactMap(\.result).map { c.text($0).count }.max() ?? 0)
+            max(c.title.count + 1, rows.compactMap(\.result).map { c.text($0).count }.max() ?? 0)
         }
-        let labelWidth = min(24, max(7, widths[0]))
+        let labelWidth = min(24, max(8, rows.map(\.label.count).max() ?? 0))
+        let historyWidth = inner.width >= 100 ? ResultsTable.historyWidth + ResultsTable.gap : 0
         // Columns after the label, scrolled so the chosen one is visible.
         let selectedColumn = min(max(1, state.resultsColumn), columns.count - 1)
         var firstColumn = 1
-        let room = inner.width - 1 - labelWidth - ResultsTable.historyWidth - ResultsTable.gap
+        let room = inner.width - 1 - labelWidth - historyWidth
         while firstColumn < selectedColumn,
               (firstColumn...selectedColumn).map({ widths[$0] + ResultsTable.gap }).reduce(0, +) > room {
             firstColumn += 1
@@ -47,10 +49,9 @@ struct ResultsTable {
         }
         let headerStyle = { (i: Int) -> Style in focused && i == state.resultsColumn ? theme.headerSelected : theme.header }
         buf.put(Text.left(columns[0].title + sortMark(columns[0].id), labelWidth), x: x0, y: y0, style: headerStyle(0))
-        var x = x0 + labelWidth + ResultsTable.gap
-        buf.put(Text.left("history", ResultsTable.historyWidth), x: x, y: y0, style: theme.header)
-        let dataX = x + ResultsTable.historyWidth
-        x = dataX
+        let dataX = x0 + labelWidth + historyWidth
+        if historyWidth > 0 { buf.put("history", x: x0 + labelWidth + ResultsTable.gap, y: y0, style: theme.header) }
+        var x = dataX
         var shown: [(column: Int, x: Int)] = []
         for c in firstColumn..<columns.count {
             let w = widths[c] + ResultsTable.gap
@@ -71,7 +72,7 @@ struct ResultsTable {
             let base = selected ? (focused ? theme.selected : theme.selectedUnfocused) : theme.value
             if selected { buf.fill(Rect(x: inner.x, y: y, width: inner.width, height: 1), " ", base) }
             buf.put(Text.left(row.label, labelWidth), x: x0, y: y, style: base)
-            if let history = state.history[row.label], history.count > 1 {
+            if historyWidth > 0, let history = state.history[row.label], history.count > 1 {
                 Sparkline(values: history).draw(into: &buf, x: x0 + labelWidth + ResultsTable.gap, y: y,
                                                 width: ResultsTable.historyWidth - 1, style: selected ? base : theme.barDone)
             }

@@ -11,7 +11,7 @@ struct SetupPanel {
     func draw(into buf: inout CellBuffer, _ r: Rect, theme: Theme) {
         let focused = state.focus == .setup && state.modal == nil
         let inner = Frame(title: "Setup", note: state.presetName, focused: focused).draw(into: &buf, r, theme: theme)
-        let labelWidth = min(15, inner.width / 2)
+        let labelWidth = min(16, inner.width - 12)
         for (i, field) in SetupField.allCases.enumerated() where i < inner.height {
             let y = inner.y + i
             let selected = i == state.setupCursor

@@ -9,31 +9,31 @@ struct HeaderBar {
     func draw(into buf: inout CellBuffer, _ r: Rect, theme: Theme) {
         let bar = theme.colour ? Style(fg: .index(252), bg: .index(236)) : Style([.reverse])
         buf.fill(r, " ", bar)
-        var x = r.x + buf.put(" attnscope ", x: r.x, y: r.y, style: bar.adding(.bold).with(fg: theme.colour ? .index(39) : .standard))
+        // The job status keeps its place at the right; the setup summary gets what is left.
+        let status = jobStatus(theme)
+        let statusWidth = status.text.isEmpty ? 0 : status.text.count + 2
+        if statusWidth > 0 { buf.put(status.text, x: r.maxX - statusWidth + 1, y: r.y, style: bar.with(fg: status.colour)) }
+        var x = r.x + buf.put(" attnscope ", x: r.x, y: r.y, style: bar.adding(.bold).with(fg: theme.titleFocused.fg))
         let s = state.setup
         let shape = s.inputs.map { "inputs \($0)" }
             ?? "N \(ReadableNumbers.grouped(s.seq)) · H \(s.heads) · G \(s.kvHeads) · d \(s.headDim) · \(s.workload.rawValue)"
-        let summary = "\(state.presetName) │ \(shape) · \(s.causal ? "causal" : "non-causal") · rope \(s.ropeSettings.mode.rawValue) · \(s.threads) thr"
-        x += buf.put(summary, x: x, y: r.y, style: bar, maxWidth: r.maxX - x)
-        let status = jobStatus()
-        if !status.text.isEmpty, r.maxX - x > status.text.count + 2 {
-            buf.put(status.text + " ", x: r.maxX - status.text.count - 1, y: r.y, style: bar.with(fg: status.colour))
-        }
+        let summary = "\(state.presetName) │ \(shape) · \(s.causal ? "causal" : "non-causal") · rope \(s.ropeSettings.mode.rawValue) · \(s.threads) threads"
+        x += buf.put(Text.truncated(summary, r.maxX - x - statusWidth - 1), x: x, y: r.y, style: bar)
     }
 
-    func jobStatus() -> (text: String, colour: Color) {
+    func jobStatus(_ theme: Theme) -> (text: String, colour: Color) {
         if let sw = state.sweep, sw.phase == .running {
-            return ("● sweep \(sw.step + 1)/\(sw.seqs.count) \(Int(sw.fraction * 100))%", .index(214))
+            return ("● sweep \(sw.step + 1)/\(sw.seqs.count) \(Int(sw.fraction * 100))%", theme.warning.fg)
         }
         guard let s = state.session else { return ("", .standard) }
         let done = s.rows.filter { $0.result != nil }.count
         switch s.phase {
         case .running:
             let spinner = ["◐", "◓", "◑", "◒"][Int(now * 4) % 4]
-            return ("\(spinner) running \(done)/\(s.rows.count)", .index(214))
-        case .finished: return ("✓ done \(done)/\(s.rows.count)", .index(78))
-        case .cancelled: return ("■ cancelled", .index(246))
-        case .failed: return ("✗ failed", .index(203))
+            return ("\(spinner) running \(done)/\(s.rows.count)", theme.warning.fg)
+        case .finished: return ("✓ done \(done)/\(s.rows.count)", theme.ok.fg)
+        case .cancelled: return ("■ cancelled", theme.label.fg)
+        case .failed: return ("✗ failed", theme.error.fg)
         }
     }
 }
@@ -49,14 +49,23 @@ struct FooterBar {
         } else if let t = state.toast, t.expires > now {
             buf.put((t.isError ? " ✗ " : " ✓ ") + t.text, x: r.x, y: r.y, style: t.isError ? theme.error : theme.ok, maxWidth: r.width)
         }
+        // Help and quit always show, at the right; the rest fill from the left while they fit.
+        let pinned = Keymap.bindings(in: .global).filter { $0.action == .help || $0.action == .quit }
+        var right = k.maxX
+        for b in pinned.reversed() { right -= drawHint(b, into: &buf, x: right - hintWidth(b), y: k.y, theme: theme) }
         var x = k.x + 1
-        for b in bindings() {
-            let key = b.keys.map(\.name).joined(separator: "/")
-            let width = key.count + b.short.count + 3
-            if x + width > k.maxX { break }
-            x += buf.put(key, x: x, y: k.y, style: theme.key)
-            x += buf.put(" " + b.short + "  ", x: x, y: k.y, style: theme.muted)
+        for b in bindings() where !pinned.contains(where: { $0.action == b.action && $0.scope == b.scope }) {
+            if x + hintWidth(b) > right { break }
+            x += drawHint(b, into: &buf, x: x, y: k.y, theme: theme)
         }
+    }
+
+    func hintWidth(_ b: Binding) -> Int { b.keys.map(\.name).joined(separator: "/").count + b.short.count + 3 }
+
+    /// `key short` in the footer; returns the width used.
+    func drawHint(_ b: Binding, into buf: inout CellBuffer, x: Int, y: Int, theme: Theme) -> Int {
+        let used = buf.put(b.keys.map(\.name).joined(separator: "/"), x: x, y: y, style: theme.key)
+        return used + buf.put(" " + b.short + "  ", x: x + used, y: y, style: theme.muted)
     }
 
     /// The bindings worth showing now: the open dialog's or field's, else the focused
