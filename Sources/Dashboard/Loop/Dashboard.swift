@@ -33,7 +33,8 @@ public enum Dashboard {
         return RunSpec()
     }
 
-    /// Runs the interactive dashboard until the user quits.
+    /// Runs the interactive dashboard until the user quits. Throws `EngineError.cancelled`
+    /// (exit 130) when SIGTERM, SIGHUP or SIGINT ended it.
     public static func run(spec: RunSpec, presets: PresetLibrary) throws {
         let terminal = try NcursesTerminal(noColour: noColour())
         defer { terminal.close() }
@@ -45,8 +46,9 @@ public enum Dashboard {
         var size = terminal.size
         app.handle(.resize(width: size.width, height: size.height))
         var buffer = CellBuffer(width: size.width, height: size.height)
+        var interrupted = false
         while true {
-            if TerminalGuard.takePendingSignal() != nil { app.handle(.terminate) }
+            if TerminalGuard.takePendingSignal() != nil { interrupted = true; app.handle(.terminate) }
             for message in queue.drain() { app.handle(.engine(message)) }
             app.handle(.tick)
             if app.wantsExit { break }
@@ -68,6 +70,7 @@ public enum Dashboard {
             }
         }
         launcher.waitUntilIdle(seconds: 5)
+        if interrupted { throw EngineError.cancelled }
     }
 
     /// Runs the setup to completion without a terminal and returns the final frame as ANSI
