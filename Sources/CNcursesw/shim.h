@@ -8,6 +8,7 @@
 #define NCURSES_WIDECHAR 1
 #include <locale.h>
 #include <ncurses.h>
+#include <term.h>
 #include <wchar.h>
 
 static inline WINDOW *attnscope_stdscr(void) { return stdscr; }
@@ -36,6 +37,18 @@ static inline int attnscope_put_cell(int y, int x, wchar_t ch, attr_t attrs, int
     cchar_t cell;
     if (setcchar(&cell, text, attrs, 0, &pair) != OK) return ERR;
     return mvwadd_wch(stdscr, y, x, &cell);
+}
+
+/// Whether terminfo describes `term`, checked without printing anything and without
+/// disturbing the current terminal (newterm would fail later; initscr would exit).
+static inline int attnscope_terminfo_known(const char *term) {
+    int err = 0;
+    TERMINAL *saved = cur_term;
+    int ok = setupterm(term, 1, &err) == OK;
+    TERMINAL *loaded = cur_term;
+    set_curterm(saved);
+    if (ok && loaded != saved) del_curterm(loaded);
+    return ok;
 }
 
 #endif

@@ -29,19 +29,27 @@ final class TmuxSession {
 
     deinit { run(["kill-server"], readOutput: false) }
 
+    /// Runs tmux with `args` on this session's server and returns its exit status and output.
+    /// Uses popen/pclose rather than Foundation's Process: a tmux client that starts the
+    /// server was seen left unreaped (a zombie) by Process, hanging `waitUntilExit`.
     @discardableResult
     func run(_ args: [String], readOutput: Bool = true) -> (Int32, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: tmux)
-        p.arguments = ["-L", socket] + args
-        let out = Pipe()
-        p.standardOutput = readOutput ? out : FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        do { try p.run() } catch { return (-1, "") }
-        let data = readOutput ? out.fileHandleForReading.readDataToEndOfFile() : Data()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        var command = ([tmux, "-L", socket] + args).map(TmuxSession.quoted).joined(separator: " ")
+        // The server a client starts keeps whatever it inherits open, so never our pipe.
+        command += readOutput ? " 2>/dev/null" : " >/dev/null 2>&1"
+        guard let pipe = popen(command, "r") else { return (-1, "") }
+        var data = Data()
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = fread(&chunk, 1, chunk.count, pipe)
+            if n <= 0 { break }
+            data.append(contentsOf: chunk[0..<n])
+        }
+        let status = pclose(pipe)
+        return ((status >> 8) & 0xFF, String(decoding: data, as: UTF8.self))
     }
+
+    static func quoted(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 
     /// The visible screen; with `colours`, as SGR escape sequences too.
     func screen(colours: Bool = false) -> String {

@@ -110,13 +110,14 @@ final class NcursesTerminal {
         }
     }
 
-    /// Ctrl-Z: gives the terminal back to the shell and stops; on `fg`, redraws everything.
+    /// Ctrl-Z (read as a key in raw mode): gives the terminal back to the shell and stops
+    /// the process group, as the terminal itself would; on `fg`, redraws everything.
     func suspend() {
         endwin()
         var previousAction = sigaction(), defaultAction = sigaction()
         defaultAction.__sigaction_handler.sa_handler = SIG_DFL
         sigaction(SIGTSTP, &defaultAction, &previousAction)
-        raise(SIGTSTP)  // returns after SIGCONT
+        kill(0, SIGTSTP)  // returns after SIGCONT
         sigaction(SIGTSTP, &previousAction, nil)
         previous = nil
         clearok(attnscope_stdscr(), true)

@@ -8,7 +8,8 @@ import Synchronization
 /// - Crashes (Swift traps arrive as SIGILL or SIGTRAP; also SIGSEGV, SIGBUS, SIGFPE, SIGABRT)
 ///   restore the terminal from inside the handler with async-signal-safe calls only — the
 ///   saved termios and the terminal's prepared "leave" sequence written with write(2) —
-///   then hand the signal to whoever handled it before (the Swift backtracer, or the default).
+///   then hand the signal to whoever handled it before (the Swift backtracer, which prints
+///   the crash report on the restored screen), and finally die of the signal.
 enum TerminalGuard {
     /// The last quit signal received, 0 if none.
     static let pendingSignal = Atomic<Int32>(0)
@@ -34,9 +35,13 @@ enum TerminalGuard {
         leaveSequence = UnsafeMutableBufferPointer(rebasing: buffer[0..<leave.count])
         for sig in quitSignals { setHandler(sig) { s in TerminalGuard.pendingSignal.store(s, ordering: .relaxed) } }
         for sig in crashSignals {
-            setHandler(sig) { s in
+            // SA_NODEFER: the raise below reaches the previous handler at once, inside this one.
+            setHandler(sig, flags: SA_NODEFER) { s in
                 TerminalGuard.restoreTerminal()
                 sigaction(s, TerminalGuard.previousActions + Int(s), nil)
+                raise(s)
+                // The previous handler returned (a backtracer does): end with the default action.
+                signal(s, SIG_DFL)
                 raise(s)
             }
         }
@@ -59,11 +64,11 @@ enum TerminalGuard {
         if let seq = leaveSequence, let base = seq.baseAddress { _ = write(STDOUT_FILENO, base, seq.count) }
     }
 
-    private static func setHandler(_ sig: Int32, _ handler: @convention(c) (Int32) -> Void) {
+    private static func setHandler(_ sig: Int32, flags: Int32 = 0, _ handler: @convention(c) (Int32) -> Void) {
         var action = sigaction()
         action.__sigaction_handler.sa_handler = handler
         sigemptyset(&action.sa_mask)
-        action.sa_flags = 0
+        action.sa_flags = flags
         sigaction(sig, &action, previousActions + Int(sig))
     }
 }

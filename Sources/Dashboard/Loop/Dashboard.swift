@@ -1,4 +1,5 @@
 import AttentionEngine
+import CNcursesw
 import Foundation
 
 /// The dashboard's entry points for the executable: the interactive loop, the headless
@@ -11,6 +12,7 @@ public enum Dashboard {
         let term = environment["TERM"] ?? ""
         if term.isEmpty { return "TERM is not set" }
         if term == "dumb" { return "TERM=dumb has no cursor control" }
+        if attnscope_terminfo_known(term) == 0 { return "TERM=\(term) is unknown to terminfo" }
         return nil
     }
 
