@@ -65,6 +65,15 @@ final class DashboardEndToEndTests: XCTestCase {
         XCTAssertTrue(rows.contains { $0.contains("│ dense ") && $0.contains("0.0%") })
         XCTAssertTrue(rows.contains { $0.contains("│ flash ") && $0.contains("0.0%") })
 
+        // The reproduce view's command, as shown, run by a shell.
+        tmux.send("p")
+        let shown = try XCTUnwrap(tmux.waitFor { $0.contains("Reproduce · Esc closes") })
+        let reproduce = DashboardEndToEndTests.boxText(shown, title: "Reproduce")
+        XCTAssertTrue(reproduce.hasPrefix("attnscope run --seq 3072 --heads 2 --kv-heads 1 --head-dim 64"), reproduce)
+        tmux.send("Escape")
+        let reproduced = try runBinary(["-c", BinaryLocator.url.path + reproduce.dropFirst("attnscope".count) + " --json -"],
+                                       executable: URL(fileURLWithPath: "/bin/sh"))
+
         tmux.send("?")
         XCTAssertNotNil(tmux.waitFor { $0.contains("Keys · Esc or ? closes") && $0.contains("Answer yes (overwrite).") })
         tmux.send("Escape")
@@ -107,19 +116,38 @@ final class DashboardEndToEndTests: XCTestCase {
         let dashboardFlops = Dictionary(uniqueKeysWithValues: csv[1...2].map {
             let f = $0.components(separatedBy: ","); return (f[labelColumn], Int(f[flopsColumn])!)
         })
-        let json = try runBinary(["run", "--preset", saved, "--json", "-"])
-        let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: Any]
-        let rowsOut = object["rows"] as! [[String: Any]]
-        XCTAssertEqual(rowsOut.map { $0["label"] as! String }, ["dense", "flash"])
-        for r in rowsOut { XCTAssertEqual(r["flops"] as? Int, dashboardFlops[r["label"] as! String]) }
-        let spec = object["spec"] as! [String: Any]
-        XCTAssertEqual(spec["seq"] as? Int, 3072)
-        XCTAssertEqual(spec["kv_heads"] as? Int, 1)
+        // So does the command of the reproduce view.
+        for json in [try runBinary(["run", "--preset", saved, "--json", "-"]), reproduced] {
+            let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: Any]
+            let rowsOut = object["rows"] as! [[String: Any]]
+            XCTAssertEqual(rowsOut.map { $0["label"] as! String }, ["dense", "flash"])
+            for r in rowsOut { XCTAssertEqual(r["flops"] as? Int, dashboardFlops[r["label"] as! String]) }
+            let spec = object["spec"] as! [String: Any]
+            XCTAssertEqual(spec["seq"] as? Int, 3072)
+            XCTAssertEqual(spec["kv_heads"] as? Int, 1)
+            XCTAssertEqual(spec["repeat"] as? Int, 2)
+        }
     }
 
-    func runBinary(_ arguments: [String]) throws -> String {
+    /// The text inside a framed box of the screen (found by its title), lines joined by spaces
+    /// up to the first empty line.
+    static func boxText(_ screen: String, title: String) -> String {
+        let lines = screen.split(separator: "\n", omittingEmptySubsequences: false).map { Array($0) }
+        guard let top = lines.firstIndex(where: { String($0).contains("╭ " + title) }),
+              let left = lines[top].firstIndex(of: "╭"), let right = lines[top].lastIndex(of: "╮") else { return "" }
+        var parts: [String] = []
+        for line in lines[(top + 1)...] {
+            guard line.count > right else { break }
+            let inside = String(line[(left + 1)..<right]).trimmingCharacters(in: .whitespaces)
+            if inside.isEmpty { break }
+            parts.append(inside)
+        }
+        return parts.joined(separator: " ")
+    }
+
+    func runBinary(_ arguments: [String], executable: URL = BinaryLocator.url) throws -> String {
         let p = Process()
-        p.executableURL = BinaryLocator.url
+        p.executableURL = executable
         p.arguments = arguments
         let out = Pipe()
         p.standardOutput = out

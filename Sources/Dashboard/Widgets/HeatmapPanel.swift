@@ -31,15 +31,18 @@ struct HeatmapPanel {
     static func mapSize(_ inner: Rect, seq: Int, colour: Bool) -> (rows: Int, cols: Int, textRows: Int) {
         let labelWidth = ReadableNumbers.grouped(seq).count + 1
         // A text cell is about twice as tall as wide, so 2 columns per text row is square.
-        let cols = max(2, min(inner.width - labelWidth - 10, (inner.height - 1) * 2))
+        let cols = max(2, min(inner.width - labelWidth - barWidth, (inner.height - 1) * 2))
         let textRows = max(1, cols / 2)
         return (colour ? textRows * 2 : textRows, cols, textRows)
     }
 
     /// Panel width that fits a square map of the panel's full height (borders included).
     static func preferredWidth(height: Int, seq: Int) -> Int {
-        (height - 3) * 2 + ReadableNumbers.grouped(seq).count + 1 + 10 + 2
+        (height - 3) * 2 + ReadableNumbers.grouped(seq).count + 1 + barWidth + 2
     }
+
+    /// Columns right of the map: a gap, the two-column colour bar, a space, labels like "1e-04".
+    static let barWidth = 11
 
     func content(row: RowState?, head: Int, area: Rect, theme: Theme) -> (HeatGrid?, String, String?) {
         guard let session = state.session else { return (nil, "", "The heatmap shows the selected variant once a run has results.") }
@@ -54,7 +57,7 @@ struct HeatmapPanel {
                 guard let attention = session.attentionMap else { return (nil, "", "\(row.label) records no coverage map.") }
                 let causal = row.result?.causal ?? session.spec.causal
                 return (HeatGrid.attention(attention, head: head, rows: size.rows, cols: size.cols, causal: causal),
-                        "no coverage map: all computed", nil)
+                        "exact: no coverage map", nil)
             }
             let g = HeatGrid.coverage(map, head: head, rows: size.rows, cols: size.cols)
             let mean = meanCoverage(map, head: head)
