@@ -25,7 +25,9 @@ final class HeatGridTests: XCTestCase {
         XCTAssertEqual(full.values.filter(\.isFinite).reduce(0, +), 0, "nothing missed with full coverage")
         let gap = HeatGrid.attention(attention, head: 0, rows: 8, cols: 8, causal: true,
                                      missedFrom: Fixtures.coverage(heads: 1, grid: 16, skipped: 4..<8))
-        XCTAssertEqual(gap.value(7, 1), exact.value(7, 1), accuracy: 1e-7, "skipped keys: all their mass is missed")
+        // Display column 2 holds key cells 4 and 5, skipped by the last query rows.
+        XCTAssertEqual(gap.value(7, 2), exact.value(7, 2), accuracy: 1e-7, "skipped keys: all their mass is missed")
+        XCTAssertGreaterThan(gap.value(7, 2), 0)
         XCTAssertEqual(gap.value(7, 0), 0, "computed keys: none missed")
         if case .log(let lo, let hi) = exact.scale {
             XCTAssertEqual(lo, hi * 1e-4, accuracy: hi * 1e-12)
@@ -40,7 +42,7 @@ final class HeatGridTests: XCTestCase {
         XCTAssertEqual(Palette.xtermIndex(r: 128, g: 128, b: 128), 244)
         XCTAssertEqual(Palette.viridis.first, 53, "dark purple")
         XCTAssertEqual(Palette.viridis.last, 220, "yellow")
-        XCTAssertGreaterThanOrEqual(Set(Palette.viridis).count, 12, "enough distinct steps to read")
+        XCTAssertGreaterThanOrEqual(Set(Palette.viridis).count, 10, "enough distinct steps to read")
         XCTAssertEqual(Palette.level(0), 0)
         XCTAssertEqual(Palette.level(1), Palette.levels - 1)
         XCTAssertEqual(Palette.shade(0), " ")

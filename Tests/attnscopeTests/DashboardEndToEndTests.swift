@@ -28,7 +28,7 @@ final class DashboardEndToEndTests: XCTestCase {
     /// The shell command for the pane: the binary with a private config directory, then its
     /// exit code and the terminal modes it left written to files.
     func command(_ arguments: String, term: String = "tmux-256color") -> String {
-        "cd \(dir) && env -u NO_COLOR TERM=\(term) XDG_CONFIG_HOME=\(dir)/config \(BinaryLocator.url.path) \(arguments); "
+        "cd \(dir) && env -u NO_COLOR TERM=\(term) XDG_CONFIG_HOME=\(dir)/config \(Attnscope.url.path) \(arguments); "
             + "echo $? > \(dir)/exit; stty -a > \(dir)/stty; sleep 30"
     }
 
@@ -71,8 +71,7 @@ final class DashboardEndToEndTests: XCTestCase {
         let reproduce = DashboardEndToEndTests.boxText(shown, title: "Reproduce")
         XCTAssertTrue(reproduce.hasPrefix("attnscope run --seq 3072 --heads 2 --kv-heads 1 --head-dim 64"), reproduce)
         tmux.send("Escape")
-        let reproduced = try runBinary(["-c", BinaryLocator.url.path + reproduce.dropFirst("attnscope".count) + " --json -"],
-                                       executable: URL(fileURLWithPath: "/bin/sh"))
+        let reproduced = try shell(Attnscope.url.path + reproduce.dropFirst("attnscope".count) + " --json -")
 
         tmux.send("?")
         XCTAssertNotNil(tmux.waitFor { $0.contains("Keys · Esc or ? closes") && $0.contains("Answer yes (overwrite).") })
@@ -117,7 +116,9 @@ final class DashboardEndToEndTests: XCTestCase {
             let f = $0.components(separatedBy: ","); return (f[labelColumn], Int(f[flopsColumn])!)
         })
         // So does the command of the reproduce view.
-        for json in [try runBinary(["run", "--preset", saved, "--json", "-"]), reproduced] {
+        let fromPreset = try Attnscope.run(["run", "--preset", saved, "--json", "-"])
+        XCTAssertEqual(fromPreset.status, 0, fromPreset.stderr)
+        for json in [fromPreset.stdout, reproduced] {
             let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: Any]
             let rowsOut = object["rows"] as! [[String: Any]]
             XCTAssertEqual(rowsOut.map { $0["label"] as! String }, ["dense", "flash"])
@@ -133,8 +134,10 @@ final class DashboardEndToEndTests: XCTestCase {
     /// up to the first empty line.
     static func boxText(_ screen: String, title: String) -> String {
         let lines = screen.split(separator: "\n", omittingEmptySubsequences: false).map { Array($0) }
-        guard let top = lines.firstIndex(where: { String($0).contains("╭ " + title) }),
-              let left = lines[top].firstIndex(of: "╭"), let right = lines[top].lastIndex(of: "╮") else { return "" }
+        let marker = Array("╭ " + title)
+        guard let top = lines.firstIndex(where: { String($0).contains(String(marker)) }),
+              let left = lines[top].indices.first(where: { Array(lines[top][$0...].prefix(marker.count)) == marker }),
+              let right = lines[top][left...].firstIndex(of: "╮") else { return "" }
         var parts: [String] = []
         for line in lines[(top + 1)...] {
             guard line.count > right else { break }
@@ -145,10 +148,11 @@ final class DashboardEndToEndTests: XCTestCase {
         return parts.joined(separator: " ")
     }
 
-    func runBinary(_ arguments: [String], executable: URL = BinaryLocator.url) throws -> String {
+    /// Runs a command line with /bin/sh and returns what it printed (it must succeed).
+    func shell(_ command: String) throws -> String {
         let p = Process()
-        p.executableURL = executable
-        p.arguments = arguments
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", command]
         let out = Pipe()
         p.standardOutput = out
         p.standardError = FileHandle.nullDevice

@@ -59,7 +59,8 @@ struct DetailsPanel {
             Sparkline(values: history).draw(into: &buf, x: inner.x + 1 + keyWidth, y: y, width: width, style: theme.barDone)
             if y + 1 < inner.maxY {
                 let shown = history.suffix(width)
-                buf.put("\(history.count) run\(history.count == 1 ? "" : "s"), \(ReadableNumbers.milliseconds(shown.min()!))–\(ReadableNumbers.milliseconds(shown.max()!)) ms",
+                let range = "\(ReadableNumbers.milliseconds(shown.min()!))–\(ReadableNumbers.milliseconds(shown.max()!)) ms"
+                buf.put(history.count == 1 ? "1 run" : "\(history.count) runs, \(range)",
                         x: inner.x + 1 + keyWidth, y: y + 1, style: theme.muted, maxWidth: inner.width - keyWidth - 2)
             }
         }

@@ -57,7 +57,7 @@ struct HeatmapPanel {
                 guard let attention = session.attentionMap else { return (nil, "", "\(row.label) records no coverage map.") }
                 let causal = row.result?.causal ?? session.spec.causal
                 return (HeatGrid.attention(attention, head: head, rows: size.rows, cols: size.cols, causal: causal),
-                        "exact: no coverage map", nil)
+                        "exact: all computed", nil)
             }
             let g = HeatGrid.coverage(map, head: head, rows: size.rows, cols: size.cols)
             let mean = meanCoverage(map, head: head)
