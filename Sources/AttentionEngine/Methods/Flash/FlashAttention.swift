@@ -52,20 +52,13 @@ public struct FlashAttention: AttentionMethod {
         let causal = inputs.causal
         let walk = FlashTileWalk(heads: h, seq: n, tileQ: bq, tileK: bk, causal: causal)
         var out = HeadTensor(heads: h, seq: n, dim: d)
-        var result: (entries: Int, coverage: CoverageMap)?
-        out.data.withUnsafeMutableBufferPointer { ob in
-        inputs.q.data.withUnsafeBufferPointer { qb in
-        inputs.k.data.withUnsafeBufferPointer { kb in
-        inputs.v.data.withUnsafeBufferPointer { vb in
-            let o = SharedPointer(ob.baseAddress!)
-            let (qp, kp, vp) = (SharedReadPointer(qb.baseAddress!), SharedReadPointer(kb.baseAddress!), SharedReadPointer(vb.baseAddress!))
-            result = walk.run(context: context) {
+        let (entries, coverage) = HeadTensor.withSharedPointers(inputs.q, inputs.k, inputs.v, writing: &out) { qp, kp, vp, o in
+            walk.run(context: context) {
                 ExactTileWorker(block: QueryBlockAttention(dim: d, maxRows: bq, maxKeys: bk),
                                 q: qp, k: kp, v: vp, o: o, seq: n, dim: d, group: group, causal: causal)
             }
-        }}}}
+        }
         try context.checkCancelled()
-        guard let (entries, coverage) = result else { throw EngineError.internal("flash produced no result") }
         let scratch = QueryBlockAttention(dim: d, maxRows: bq, maxKeys: bk).scratchBytes * min(context.threads, walk.items)
         return MethodOutput(output: out, flops: entries * FlopCount.perEntry(headDim: d),
                             memoryBytes: scratch, coverage: coverage,

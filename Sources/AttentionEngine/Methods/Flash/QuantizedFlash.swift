@@ -33,20 +33,13 @@ struct QuantizedFlash {
         let walk = FlashTileWalk(heads: h, seq: n, tileQ: tileQ, tileK: tileK, causal: causal)
         let numerics = self.numerics, bq = tileQ, bk = tileK
         var out = HeadTensor(heads: h, seq: n, dim: d)
-        var result: (entries: Int, coverage: CoverageMap)?
-        out.data.withUnsafeMutableBufferPointer { ob in
-        q.values.data.withUnsafeBufferPointer { qb in
-        k.values.data.withUnsafeBufferPointer { kb in
-        v.values.data.withUnsafeBufferPointer { vb in
-            let o = SharedPointer(ob.baseAddress!)
-            let (qp, kp, vp) = (SharedReadPointer(qb.baseAddress!), SharedReadPointer(kb.baseAddress!), SharedReadPointer(vb.baseAddress!))
-            result = walk.run(context: context) {
+        let (entries, coverage) = HeadTensor.withSharedPointers(q.values, k.values, v.values, writing: &out) { qp, kp, vp, o in
+            walk.run(context: context) {
                 QuantizedTileWorker(block: QuantizedQueryBlock(dim: d, maxRows: bq, maxKeys: bk, numerics: numerics),
                                     q: q, k: k, v: v, qp: qp, kp: kp, vp: vp, o: o, group: group, causal: causal)
             }
-        }}}}
+        }
         try context.checkCancelled()
-        guard let (entries, coverage) = result else { throw EngineError.internal("flash produced no result") }
         let transformFlops = (transform?.flopsPerRow ?? 0) * n * (h + inputs.kvHeads)
         let scratch = QuantizedQueryBlock(dim: d, maxRows: bq, maxKeys: bk, numerics: numerics).scratchBytes
             * min(context.threads, walk.items)

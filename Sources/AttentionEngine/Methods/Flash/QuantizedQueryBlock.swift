@@ -25,6 +25,9 @@ final class QuantizedQueryBlock {
     private let operandFormat: FloatFormat?
     private let softmaxFormat: FloatFormat?
     private let outputFormat: FloatFormat?
+    /// One allocation holding every scratch array below, in this order.
+    private let slab: UnsafeMutablePointer<Float>
+    private let slabCount: Int
     private let q: UnsafeMutablePointer<Float>     // [rowsPad][dPad] quantised queries
     private let kt: UnsafeMutablePointer<Float>    // [dPad][keysPad] one key tile, transposed
     private let vt: UnsafeMutablePointer<Float>    // [keysPad][dPad] one value tile, padded
@@ -47,27 +50,20 @@ final class QuantizedQueryBlock {
         dPad = (dim + 15) / 16 * 16
         rowsPad = (maxRows + 3) / 4 * 4
         keysPad = (maxKeys + 15) / 16 * 16
-        q = .allocate(capacity: rowsPad * dPad)
-        kt = .allocate(capacity: dPad * keysPad)
-        vt = .allocate(capacity: keysPad * dPad)
-        s = .allocate(capacity: rowsPad * keysPad)
-        t = .allocate(capacity: rowsPad * dPad)
-        o = .allocate(capacity: rowsPad * dPad)
-        m = .allocate(capacity: rowsPad)
-        l = .allocate(capacity: rowsPad)
+        let sizes = [rowsPad * dPad, dPad * keysPad, keysPad * dPad, rowsPad * keysPad, rowsPad * dPad, rowsPad * dPad, rowsPad, rowsPad]
+        slabCount = sizes.reduce(0, +)
+        slab = .allocate(capacity: slabCount)
+        slab.initialize(repeating: 0, count: slabCount)
+        var next = slab
+        let parts: [UnsafeMutablePointer<Float>] = sizes.map { size in defer { next += size }; return next }
+        (q, kt, vt, s, t, o, m, l) = (parts[0], parts[1], parts[2], parts[3], parts[4], parts[5], parts[6], parts[7])
         valid = [Int](repeating: 0, count: rowsPad)
-        kt.initialize(repeating: 0, count: dPad * keysPad)
-        vt.initialize(repeating: 0, count: keysPad * dPad)
     }
 
-    deinit {
-        for p in [q, kt, vt, s, t, o, m, l] { p.deallocate() }
-    }
+    deinit { slab.deallocate() }
 
     /// Bytes of scratch one instance holds (for `memory_bytes`).
-    var scratchBytes: Int {
-        4 * (rowsPad * dPad * 3 + dPad * keysPad + keysPad * dPad + rowsPad * keysPad + 2 * rowsPad) + 8 * rowsPad
-    }
+    var scratchBytes: Int { 4 * slabCount + 8 * rowsPad }
 
     /// Starts a block of `rows` quantised query rows (stride `dim`) at `firstPosition`,
     /// whose values are multiplied by `descale` to get real units.
@@ -75,13 +71,12 @@ final class QuantizedQueryBlock {
         self.rows = rows
         firstQuery = firstPosition
         queryDescale = descale
-        q.initialize(repeating: 0, count: rowsPad * dPad)
-        o.initialize(repeating: 0, count: rowsPad * dPad)
-        for i in 0..<rows {
-            for c in 0..<dim { q[i * dPad + c] = queries[i * dim + c] }
-        }
-        m.initialize(repeating: -.infinity, count: rowsPad)
-        l.initialize(repeating: 0, count: rowsPad)
+        // Fresh accumulators; query rows copied in, padding rows and columns left zero.
+        o.update(repeating: 0, count: rowsPad * dPad)
+        l.update(repeating: 0, count: rowsPad)
+        m.update(repeating: -.infinity, count: rowsPad)
+        q.update(repeating: 0, count: rowsPad * dPad)
+        for i in 0..<rows { (q + i * dPad).update(from: queries + i * dim, count: dim) }
     }
 
     /// Attends to keys `firstKey ..< firstKey + count` (quantised rows of `keys`/`values`,
@@ -125,13 +120,9 @@ final class QuantizedQueryBlock {
         let lane = SIMD16<Float>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
         let sigmaV = SIMD16<Float>(repeating: sigma)
         let fp8 = numerics.precision == .fp8
-        for i in 0..<rows {
-            let v = valid[i]
-            let row = s + i * keysPad
-            if v == 0 {
-                for j in stride(from: 0, to: width, by: 16) { store(.zero, row + j) }
-                continue
-            }
+        // Rows with no allowed key in this tile keep their state; their P̂·V̂ row is never added.
+        for i in 0..<rows where valid[i] > 0 {
+            let v = valid[i], row = s + i * keysPad
             // Scaled scores, held in the softmax format; masked lanes −∞.
             var mx = SIMD16<Float>(repeating: -.infinity)
             var j = 0
