@@ -119,6 +119,20 @@ final class NumberFormatTests: XCTestCase {
         XCTAssertEqual(e4m3.round(3 * 0x1p-10), 2 * 0x1p-9, "1.5 subnormal quanta tie to 2")
     }
 
+    /// `.float32` is the kernels' "no rounding here": every float32 pattern maps to itself.
+    func testFloat32FormatIsTheIdentity() {
+        var pattern: UInt32 = 3
+        for _ in 0..<65_536 {
+            let x = Float(bitPattern: pattern)
+            XCTAssertTrue(same(FloatFormat.float32.round(x), x), "\(hex(pattern))")
+            pattern &+= 65_519
+        }
+        for x: Float in [0, -0.0, .leastNonzeroMagnitude, .leastNormalMagnitude, .greatestFiniteMagnitude, -.infinity] {
+            XCTAssertEqual(FloatFormat.float32.round(x).bitPattern, x.bitPattern)
+        }
+        XCTAssertEqual(FloatFormat.float32.maxFinite, .greatestFiniteMagnitude)
+    }
+
     /// float16 rounding agrees with the machine's own float32 → float16 conversion (Swift's
     /// `Float16(_:)`, round-to-nearest-even) on a stride through all float32 patterns.
     func testFloat16MatchesSwiftFloat16Conversion() {

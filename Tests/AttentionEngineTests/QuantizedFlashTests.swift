@@ -32,7 +32,7 @@ final class QuantizedFlashTests: XCTestCase {
             for h in 0..<t.heads { for r in 0..<n { for c in 0..<d {
                 let i = (h * n + r) * d + c
                 let s = scale[h * blocks + r / blockRows]
-                x[i] = f.map { $0.round(x[i] * s) } ?? x[i] * s
+                x[i] = f.round(x[i] * s)
             } } }
             let finalScale = scale
             return (x, { h, r in 1 / finalScale[h * blocks + r / blockRows] })
@@ -40,10 +40,10 @@ final class QuantizedFlashTests: XCTestCase {
 
         func run(_ inputs: AttentionInputs) -> [Float] {
             let n = inputs.seq, d = inputs.headDim, group = inputs.groupSize
-            let sm = numerics.softmax == .fp16 ? FloatFormat.float16 : nil
+            let sm = numerics.softmax == .fp16 ? FloatFormat.float16 : .float32
             let work = numerics.precision.storage
             let outFormat = numerics.precision == .fp8 ? FloatFormat.bfloat16 : work
-            func r(_ f: FloatFormat?, _ x: Float) -> Float { f.map { $0.round(x) } ?? x }
+            func r(_ f: FloatFormat, _ x: Float) -> Float { f.round(x) }
             let q = quantise(inputs.q, blockRows: tileQ, transform: numerics.hadamard)
             let k = quantise(inputs.k, blockRows: tileK, transform: numerics.hadamard)
             let v = quantise(inputs.v, blockRows: tileK, transform: false)

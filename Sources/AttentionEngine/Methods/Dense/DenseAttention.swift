@@ -28,7 +28,7 @@ public struct DenseAttention: AttentionMethod {
     public init(precision: NumericPrecision = .fp32) { self.precision = precision }
 
     public func run(_ inputs: AttentionInputs, context: RunContext) throws -> MethodOutput {
-        if let format = precision.storage { return try LowPrecisionDense(format: format).run(inputs, context: context) }
+        if precision != .fp32 { return try LowPrecisionDense(format: precision.storage).run(inputs, context: context) }
         let n = inputs.seq, d = inputs.headDim, h = inputs.heads, group = inputs.groupSize
         let causal = inputs.causal
         let rowBlock = 16

@@ -64,12 +64,12 @@ public struct FlashNumerics: Sendable, Equatable {
     /// Plain float32 numerics: the fast exact kernel applies.
     public var isPlainFloat32: Bool { precision == .fp32 && !hadamard && softmax == .fp32 }
 
-    /// Format of Q, K, V and of P before P·V (nil: float32).
-    var operandFormat: FloatFormat? { precision.storage }
+    /// Format of Q, K, V and of P before P·V.
+    var operandFormat: FloatFormat { precision.storage }
     /// Format of the written output: the working format, bf16 for fp8.
-    var outputFormat: FloatFormat? { precision == .fp8 ? .bfloat16 : precision.storage }
-    /// Format of stored softmax intermediates (nil: float32).
-    var softmaxFormat: FloatFormat? { softmax == .fp16 ? .float16 : nil }
+    var outputFormat: FloatFormat { precision == .fp8 ? .bfloat16 : precision.storage }
+    /// Format of stored softmax intermediates.
+    var softmaxFormat: FloatFormat { softmax == .fp16 ? .float16 : .float32 }
     /// FP8 scales are taken per block, per tensor, or not at all (other precisions).
     var scaleGranularity: Scaling? { precision == .fp8 ? scaling : nil }
 

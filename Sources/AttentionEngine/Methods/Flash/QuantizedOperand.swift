@@ -22,7 +22,7 @@ struct QuantizedOperand: Sendable {
     func descale(head: Int, row: Int) -> Float { descales[head * blocksPerHead + row / blockRows] }
 
     /// Quantises `tensor` to `format` with FP8 scaling at `granularity` (nil: no scales).
-    init(_ tensor: HeadTensor, format: FloatFormat?, granularity: FlashNumerics.Scaling?, blockRows: Int,
+    init(_ tensor: HeadTensor, format: FloatFormat, granularity: FlashNumerics.Scaling?, blockRows: Int,
          transform: IncoherentTransform?, threads: Int) {
         let h = tensor.heads, n = tensor.seq, d = tensor.dim
         let blocks = (n + blockRows - 1) / blockRows
@@ -45,7 +45,7 @@ struct QuantizedOperand: Sendable {
         }}
         // Scale factors s per block: 448/amax for fp8, 1 otherwise.
         var scales = [Float](repeating: 1, count: h * blocks)
-        if let granularity, let format {
+        if let granularity {
             let tensorMax = amax.max() ?? 0
             for i in scales.indices {
                 let m = granularity == .tensor ? tensorMax : amax[i]

@@ -7,7 +7,7 @@ import Foundation
 /// value the GPU kernel would store in a narrower format is rounded here at the same place.
 ///
 /// For each key tile, with σ = (1/√d)·descale_Q·descale_K and r_f(·) rounding to format f
-/// (identity for float32), f_s the softmax format, f_w the working format:
+/// (the identity for float32), f_s the softmax format, f_w the working format:
 ///
 ///     S  = r_fs(σ · Q̂·K̂ᵀ)                         scores; masked entries −∞
 ///     m' = max(m, rowmax S)
@@ -22,9 +22,9 @@ final class QuantizedQueryBlock {
     let rowsPad: Int
     let keysPad: Int
     let numerics: FlashNumerics
-    private let operandFormat: FloatFormat?
-    private let softmaxFormat: FloatFormat?
-    private let outputFormat: FloatFormat?
+    private let operandFormat: FloatFormat
+    private let softmaxFormat: FloatFormat
+    private let outputFormat: FloatFormat
     /// One allocation holding every scratch array below, in this order.
     private let slab: UnsafeMutablePointer<Float>
     private let slabCount: Int
@@ -159,7 +159,8 @@ final class QuantizedQueryBlock {
     func finish(into out: UnsafeMutablePointer<Float>) {
         for i in 0..<rows {
             let inv = l[i] > 0 ? 1 / l[i] : 0
-            for c in 0..<dim { out[i * dim + c] = outputFormat.round(o[i * dPad + c] * inv) }
+            for c in 0..<dim { out[i * dim + c] = o[i * dPad + c] * inv }
         }
+        outputFormat.round(out, count: rows * dim)
     }
 }

@@ -1,6 +1,6 @@
-/// A binary floating-point storage format narrower than float32 — bfloat16, IEEE float16
-/// or OCP FP8 E4M3 — described by its field widths, with one shared round-to-nearest-even
-/// conversion from float32. Kernels that emulate low-precision hardware keep values in
+/// A binary floating-point storage format — bfloat16, IEEE float16 or OCP FP8 E4M3, or
+/// float32 itself (whose rounding is the identity) — described by its field widths, with
+/// one shared round-to-nearest-even conversion from float32. Kernels that emulate low-precision hardware keep values in
 /// float32 registers and call `round` at every place the hardware would store a narrow
 /// value; the result is the float32 that the narrow encoding decodes to, bit for bit.
 ///
@@ -23,8 +23,9 @@
 /// as FlashAttention-3 and Transformer Engine do (CUDA's `__NV_SATFINITE` conversions):
 /// with a scale of amax/448 only rounding can overshoot 448, and saturating is the nearer
 /// answer. NaN stays NaN.
+///
+/// The type is plain data (no references), so kernels pass it around for free.
 public struct FloatFormat: Sendable, Equatable, CustomStringConvertible {
-    public let name: String
     /// Width of the exponent field.
     public let exponentBits: Int
     /// Stored (explicit) mantissa bits; the significand has one more.
@@ -35,43 +36,72 @@ public struct FloatFormat: Sendable, Equatable, CustomStringConvertible {
     /// ml_dtypes' naming) only all-ones exponent *and* mantissa is NaN; the rest are finite.
     public let hasInfinity: Bool
 
-    public static let bfloat16 = FloatFormat(name: "bf16", exponentBits: 8, mantissaBits: 7, bias: 127, hasInfinity: true)
-    public static let float16 = FloatFormat(name: "fp16", exponentBits: 5, mantissaBits: 10, bias: 15, hasInfinity: true)
+    /// float32: rounding leaves every value as it is (the kernels' "no rounding here").
+    public static let float32 = FloatFormat(exponentBits: 8, mantissaBits: 23, bias: 127, hasInfinity: true)
+    public static let bfloat16 = FloatFormat(exponentBits: 8, mantissaBits: 7, bias: 127, hasInfinity: true)
+    public static let float16 = FloatFormat(exponentBits: 5, mantissaBits: 10, bias: 15, hasInfinity: true)
     /// OCP 8-bit floating point E4M3: max 448, min normal 2⁻⁶, min subnormal 2⁻⁹, one NaN per sign.
-    public static let e4m3 = FloatFormat(name: "fp8-e4m3", exponentBits: 4, mantissaBits: 3, bias: 7, hasInfinity: false)
+    public static let e4m3 = FloatFormat(exponentBits: 4, mantissaBits: 3, bias: 7, hasInfinity: false)
 
-    public var description: String { name }
+    /// Largest finite value: the top exponent (one below all-ones for IEEE formats) with
+    /// the largest mantissa that is not NaN.
+    public let maxFinite: Float
+    // Constants of `round`, fixed per format.
+    private let droppedBits: UInt32        // 23 − m
+    private let lastBitMask: UInt32        // 1, or 0 for float32 (nothing dropped)
+    private let roundingBias: UInt32       // half a quantum minus one (0 for float32)
+    private let keptMask: UInt32           // clears the dropped bits
+    private let subnormalAdder: Float      // C = 2^(emin − m + 23)
+    private let minNormalBits: UInt32      // float32 pattern of 2^emin
+    private let overflowBits: UInt32       // what a too-large magnitude becomes: ∞ or maxFinite
+
+    public init(exponentBits: Int, mantissaBits: Int, bias: Int, hasInfinity: Bool) {
+        precondition(exponentBits <= 8 && mantissaBits <= 23, "formats wider than float32 cannot be emulated in float32")
+        self.exponentBits = exponentBits
+        self.mantissaBits = mantissaBits
+        self.bias = bias
+        self.hasInfinity = hasInfinity
+        let topField = hasInfinity ? (1 << exponentBits) - 2 : (1 << exponentBits) - 1
+        let topMantissa = hasInfinity ? (1 << mantissaBits) - 1 : (1 << mantissaBits) - 2
+        maxFinite = Float(sign: .plus, exponent: topField - bias, significand: 1 + Float(topMantissa) / Float(1 << mantissaBits))
+        droppedBits = UInt32(23 - mantissaBits)
+        lastBitMask = droppedBits > 0 ? 1 : 0
+        roundingBias = droppedBits > 0 ? (1 << (droppedBits - 1)) - 1 : 0
+        keptMask = ~((1 << droppedBits) - 1)
+        subnormalAdder = Float(sign: .plus, exponent: 1 - bias - mantissaBits + 23, significand: 1)
+        minNormalBits = UInt32(1 - bias + 127) << 23
+        overflowBits = hasInfinity ? 0x7F80_0000 : maxFinite.bitPattern
+    }
+
+    public var description: String {
+        switch (exponentBits, mantissaBits) {
+        case (8, 23): "fp32"
+        case (8, 7): "bf16"
+        case (5, 10): "fp16"
+        case (4, 3): "fp8-e4m3"
+        default: "e\(exponentBits)m\(mantissaBits)"
+        }
+    }
     /// Total bits of one encoded value.
     public var bitWidth: Int { 1 + exponentBits + mantissaBits }
     /// Exponent of the smallest normal number.
     public var minExponent: Int { 1 - bias }
-    /// Largest finite value: the top exponent (one below all-ones for IEEE formats) with
-    /// the largest mantissa that is not NaN.
-    public var maxFinite: Float {
-        let topField = hasInfinity ? (1 << exponentBits) - 2 : (1 << exponentBits) - 1
-        let topMantissa = hasInfinity ? (1 << mantissaBits) - 1 : (1 << mantissaBits) - 2
-        return Float(sign: .plus, exponent: topField - bias, significand: 1 + Float(topMantissa) / Float(1 << mantissaBits))
-    }
 
     /// Rounds 16 float32 lanes to the nearest representable value (ties to even).
     @inline(__always)
     public func round(_ x: SIMD16<Float>) -> SIMD16<Float> {
-        let dropped = UInt32(23 - mantissaBits)
         let bits = unsafeBitCast(x, to: SIMD16<UInt32>.self)
         let sign = bits & 0x8000_0000
         let magnitude = bits & 0x7FFF_FFFF
         // Normal range: round the pattern itself.
-        let keptLast = (magnitude &>> dropped) & 1
-        var rounded = (magnitude &+ ((1 &<< (dropped - 1)) &- 1) &+ keptLast) & ~((1 &<< dropped) &- 1)
+        let keptLast = (magnitude &>> droppedBits) & lastBitMask
+        var rounded = (magnitude &+ roundingBias &+ keptLast) & keptMask
         // Subnormal range of the format: let the float32 adder round at the subnormal quantum.
-        let c = Float(sign: .plus, exponent: minExponent - mantissaBits + 23, significand: 1)
         let absX = unsafeBitCast(magnitude, to: SIMD16<Float>.self)
-        let tiny = (absX + c) - c
-        let minNormalBits = UInt32(minExponent + 127) << 23
+        let tiny = (absX + subnormalAdder) - subnormalAdder
         rounded.replace(with: unsafeBitCast(tiny, to: SIMD16<UInt32>.self), where: magnitude .< minNormalBits)
         // Overflow: ∞ or saturation. NaN inputs keep their pattern.
-        let maxBits = maxFinite.bitPattern
-        rounded.replace(with: hasInfinity ? 0x7F80_0000 : maxBits, where: rounded .> maxBits)
+        rounded.replace(with: overflowBits, where: rounded .> maxFinite.bitPattern)
         rounded.replace(with: magnitude, where: magnitude .> 0x7F80_0000)
         return unsafeBitCast(rounded | sign, to: SIMD16<Float>.self)
     }
