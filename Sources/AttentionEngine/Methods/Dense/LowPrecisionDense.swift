@@ -99,12 +99,10 @@ struct LowPrecisionDense {
     /// One row of scores (float32 GEMM output) → r(S) → r(softmax) over the first `allowed`
     /// entries; entries `allowed ..< width` become 0.
     static func softmaxRow(_ row: UnsafeMutablePointer<Float>, allowed: Int, width: Int, format: FloatFormat) {
-        let lane = SIMD16<Float>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
         var mx = SIMD16<Float>(repeating: -.infinity)
         var j = 0
         while j < width {
-            var x = format.round(load(row + j))
-            x.replace(with: -.infinity, where: lane .>= Float(allowed - j))
+            let x = maskingLanes(format.round(load(row + j)), from: allowed - j, with: -.infinity)
             store(x, row + j)
             mx = pointwiseMax(mx, x)
             j += 16

@@ -1,8 +1,9 @@
 import Synchronization
 
 /// What a tiled flash kernel does inside one work item: start a block of query rows,
-/// attend to key tiles in order, write the block's output.
-protocol FlashTileWorker {
+/// attend to key tiles in order, write the block's output. Workers are built on the worker
+/// threads (so the type itself must be usable there: `SendableMetatype`).
+protocol FlashTileWorker: SendableMetatype {
     mutating func begin(head: Int, firstRow: Int, rows: Int)
     /// Attends keys `firstKey ..< firstKey + count`; returns the (query, key) entries the
     /// mask allows among them (what the FLOP count charges).

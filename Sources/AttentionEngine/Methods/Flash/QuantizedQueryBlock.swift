@@ -117,7 +117,6 @@ final class QuantizedQueryBlock {
     /// Row i's scores → probabilities against the updated running max, with the rounding
     /// places of the chosen numerics; rescales O's row by α. Masked columns become 0.
     private func softmaxStep(width: Int, sigma: Float) {
-        let lane = SIMD16<Float>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
         let sigmaV = SIMD16<Float>(repeating: sigma)
         let fp8 = numerics.precision == .fp8
         // Rows with no allowed key in this tile keep their state; their P̂·V̂ row is never added.
@@ -127,8 +126,7 @@ final class QuantizedQueryBlock {
             var mx = SIMD16<Float>(repeating: -.infinity)
             var j = 0
             while j < width {
-                var x = softmaxFormat.round(load(row + j) * sigmaV)
-                x.replace(with: -.infinity, where: lane .>= Float(v - j))
+                let x = maskingLanes(softmaxFormat.round(load(row + j) * sigmaV), from: v - j, with: -.infinity)
                 store(x, row + j)
                 mx = pointwiseMax(mx, x)
                 j += 16

@@ -88,6 +88,10 @@ public struct FloatFormat: Sendable, Equatable, CustomStringConvertible {
     public var minExponent: Int { 1 - bias }
 
     /// Rounds 16 float32 lanes to the nearest representable value (ties to even).
+    ///
+    /// Lane selections are integer masks (all ones where a condition holds), because
+    /// `SIMD.replace(with:where:)` compiles to a lane-by-lane loop here. Every magnitude is
+    /// below 2³¹, so `a < b` is the sign bit of a − b.
     @inline(__always)
     public func round(_ x: SIMD16<Float>) -> SIMD16<Float> {
         let bits = unsafeBitCast(x, to: SIMD16<UInt32>.self)
@@ -98,12 +102,27 @@ public struct FloatFormat: Sendable, Equatable, CustomStringConvertible {
         var rounded = (magnitude &+ roundingBias &+ keptLast) & keptMask
         // Subnormal range of the format: let the float32 adder round at the subnormal quantum.
         let absX = unsafeBitCast(magnitude, to: SIMD16<Float>.self)
-        let tiny = (absX + subnormalAdder) - subnormalAdder
-        rounded.replace(with: unsafeBitCast(tiny, to: SIMD16<UInt32>.self), where: magnitude .< minNormalBits)
+        let tiny = unsafeBitCast((absX + subnormalAdder) - subnormalAdder, to: SIMD16<UInt32>.self)
+        rounded = select(tiny, rounded, where: lessThan(magnitude, minNormalBits))
         // Overflow: ∞ or saturation. NaN inputs keep their pattern.
-        rounded.replace(with: overflowBits, where: rounded .> maxFinite.bitPattern)
-        rounded.replace(with: magnitude, where: magnitude .> 0x7F80_0000)
+        rounded = select(SIMD16(repeating: overflowBits), rounded, where: lessThan(SIMD16(repeating: maxFinite.bitPattern), rounded))
+        rounded = select(magnitude, rounded, where: lessThan(SIMD16(repeating: 0x7F80_0000), magnitude))
         return unsafeBitCast(rounded | sign, to: SIMD16<Float>.self)
+    }
+
+    /// All ones in lanes where a < b (both below 2³¹), zero elsewhere.
+    @inline(__always)
+    private func lessThan(_ a: SIMD16<UInt32>, _ b: SIMD16<UInt32>) -> SIMD16<UInt32> {
+        0 &- ((a &- b) &>> 31)
+    }
+
+    @inline(__always)
+    private func lessThan(_ a: SIMD16<UInt32>, _ b: UInt32) -> SIMD16<UInt32> { lessThan(a, SIMD16(repeating: b)) }
+
+    /// `a` where `mask` is all ones, `b` where it is zero.
+    @inline(__always)
+    private func select(_ a: SIMD16<UInt32>, _ b: SIMD16<UInt32>, where mask: SIMD16<UInt32>) -> SIMD16<UInt32> {
+        (a & mask) | (b & ~mask)
     }
 
     /// Rounds one value (see `round(_: SIMD16<Float>)`).
