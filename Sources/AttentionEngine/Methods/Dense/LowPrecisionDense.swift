@@ -27,34 +27,25 @@ struct LowPrecisionDense {
         let causal = inputs.causal, format = self.format
         let dPad = (d + 15) / 16 * 16, nPad = (n + 15) / 16 * 16, rb = Self.rowBlock
         // Packed, rounded K̃ᵀ [g][dPad][nPad] and Ṽ [g][nPad][dPad], zero padded.
-        var kt = [Float](repeating: 0, count: g * dPad * nPad)
-        var vp = [Float](repeating: 0, count: g * nPad * dPad)
-        kt.withUnsafeMutableBufferPointer { ktb in
-        vp.withUnsafeMutableBufferPointer { vpb in
-        inputs.k.data.withUnsafeBufferPointer { kb in
-        inputs.v.data.withUnsafeBufferPointer { vb in
-            let (ktp, vpp) = (SharedPointer(ktb.baseAddress!), SharedPointer(vpb.baseAddress!))
-            let (kp, vsrc) = (SharedReadPointer(kb.baseAddress!), SharedReadPointer(vb.baseAddress!))
-            ParallelFor.run(count: g, threads: context.threads) { kvh in
-                for j in 0..<n {
-                    for c in 0..<d {
-                        ktp.base[(kvh * dPad + c) * nPad + j] = format.round(kp.base[(kvh * n + j) * d + c])
-                        vpp.base[(kvh * nPad + j) * dPad + c] = format.round(vsrc.base[(kvh * n + j) * d + c])
-                    }
-                }
-            }
-        }}}}
+        var kt = HeadTensor(heads: g, seq: dPad, dim: nPad)
+        var vt = HeadTensor(heads: g, seq: nPad, dim: dPad)
         let blocks = (n + rb - 1) / rb
         var out = HeadTensor(heads: h, seq: n, dim: d)
         let entries = Atomic<Int>(0)
         let done = Atomic<Int>(0)
         let sqrtD = Float(d).squareRoot()
-        out.data.withUnsafeMutableBufferPointer { ob in
-        inputs.q.data.withUnsafeBufferPointer { qb in
-        kt.withUnsafeBufferPointer { ktb in
-        vp.withUnsafeBufferPointer { vpb in
-            let o = SharedPointer(ob.baseAddress!)
-            let (qp, ktp, vpp) = (SharedReadPointer(qb.baseAddress!), SharedReadPointer(ktb.baseAddress!), SharedReadPointer(vpb.baseAddress!))
+        kt.withSharedPointer { ktp in
+        vt.withSharedPointer { vtp in
+        out.withSharedPointer { o in
+        inputs.withPointers { p in
+            ParallelFor.run(count: g, threads: context.threads) { kvh in
+                for j in 0..<n {
+                    for c in 0..<d {
+                        ktp.base[(kvh * dPad + c) * nPad + j] = format.round(p.k.base[(kvh * n + j) * d + c])
+                        vtp.base[(kvh * nPad + j) * dPad + c] = format.round(p.v.base[(kvh * n + j) * d + c])
+                    }
+                }
+            }
             ParallelFor.run(count: h * blocks, threads: context.threads) { item in
                 if context.cancellation.isCancelled { return }
                 let head = item % h, r0 = (blocks - 1 - item / h) * rb
@@ -67,7 +58,7 @@ struct LowPrecisionDense {
                 qBlock.initialize(repeating: 0, count: rb * dPad)
                 oBlock.initialize(repeating: 0, count: rb * dPad)
                 for i in 0..<rows {
-                    for c in 0..<d { qBlock[i * dPad + c] = format.round(format.round(qp.base[(head * n + r0 + i) * d + c]) / sqrtD) }
+                    for c in 0..<d { qBlock[i * dPad + c] = format.round(format.round(p.q.base[(head * n + r0 + i) * d + c]) / sqrtD) }
                 }
                 // S = r(Q̃·K̃ᵀ) for keys 0..<keyEnd.
                 MicroKernels.scores(q: qBlock, kt: ktp.base + kvh * dPad * nPad, s: sBlock, rows: rb, dPad: dPad,
@@ -79,10 +70,12 @@ struct LowPrecisionDense {
                     Self.softmaxRow(sBlock + i * nPad, allowed: allowed, width: width, format: format)
                 }
                 // O = r(P·Ṽ); masked probabilities are zero.
-                MicroKernels.accumulate(p: sBlock, v: vpp.base + kvh * nPad * dPad, o: oBlock, rows: rb, dPad: dPad,
+                MicroKernels.accumulate(p: sBlock, v: vtp.base + kvh * nPad * dPad, o: oBlock, rows: rb, dPad: dPad,
                                         keys: keyEnd, ldp: nPad, ldv: dPad)
                 for i in 0..<rows {
-                    for c in 0..<d { o.base[(head * n + r0 + i) * d + c] = format.round(oBlock[i * dPad + c]) }
+                    let dst = o.base + (head * n + r0 + i) * d
+                    dst.update(from: oBlock + i * dPad, count: d)
+                    format.round(dst, count: d)
                 }
                 entries.add(visited, ordering: .relaxed)
                 context.progress(Double(done.add(1, ordering: .relaxed).newValue) / Double(h * blocks))
@@ -91,7 +84,7 @@ struct LowPrecisionDense {
         try context.checkCancelled()
         // Packed K̃ᵀ and Ṽ, plus one score block, query block and output block per worker.
         let perWorker = (rb * nPad + 2 * rb * dPad) * MemoryLayout<Float>.size
-        let memory = (kt.count + vp.count) * MemoryLayout<Float>.size + min(context.threads, h * blocks) * perWorker
+        let memory = kt.byteCount + vt.byteCount + min(context.threads, h * blocks) * perWorker
         return MethodOutput(output: out, flops: entries.load(ordering: .relaxed) * FlopCount.perEntry(headDim: d),
                             memoryBytes: memory, extras: [ResultExtra("numerics", .text("\(format) standard"))])
     }

@@ -52,10 +52,12 @@ public struct FlashAttention: AttentionMethod {
         let causal = inputs.causal
         let walk = FlashTileWalk(heads: h, seq: n, tileQ: bq, tileK: bk, causal: causal)
         var out = HeadTensor(heads: h, seq: n, dim: d)
-        let (entries, coverage) = HeadTensor.withSharedPointers(inputs.q, inputs.k, inputs.v, writing: &out) { qp, kp, vp, o in
-            walk.run(context: context) {
-                ExactTileWorker(block: QueryBlockAttention(dim: d, maxRows: bq, maxKeys: bk),
-                                q: qp, k: kp, v: vp, o: o, seq: n, dim: d, group: group, causal: causal)
+        let (entries, coverage) = out.withSharedPointer { o in
+            inputs.withPointers { p in
+                walk.run(context: context) {
+                    ExactTileWorker(block: QueryBlockAttention(dim: d, maxRows: bq, maxKeys: bk),
+                                    inputs: p, o: o, seq: n, dim: d, group: group, causal: causal)
+                }
             }
         }
         try context.checkCancelled()
@@ -70,7 +72,7 @@ public struct FlashAttention: AttentionMethod {
 /// place (query head h reads kv head h / group).
 struct ExactTileWorker: FlashTileWorker {
     let block: QueryBlockAttention
-    let q: SharedReadPointer<Float>, k: SharedReadPointer<Float>, v: SharedReadPointer<Float>
+    let inputs: InputPointers
     let o: SharedPointer<Float>
     let seq: Int, dim: Int, group: Int
     let causal: Bool
@@ -79,12 +81,12 @@ struct ExactTileWorker: FlashTileWorker {
     mutating func begin(head: Int, firstRow: Int, rows: Int) {
         self.head = head
         self.firstRow = firstRow
-        block.begin(queries: q.base + (head * seq + firstRow) * dim, rows: rows, firstPosition: firstRow)
+        block.begin(queries: inputs.q.base + (head * seq + firstRow) * dim, rows: rows, firstPosition: firstRow)
     }
 
     func attend(firstKey: Int, count: Int) -> Int {
         let base = ((head / group) * seq + firstKey) * dim
-        return block.attend(keys: k.base + base, values: v.base + base, firstKey: firstKey, count: count, causal: causal)
+        return block.attend(keys: inputs.k.base + base, values: inputs.v.base + base, firstKey: firstKey, count: count, causal: causal)
     }
 
     func finish() { block.finish(into: o.base + (head * seq + firstRow) * dim) }

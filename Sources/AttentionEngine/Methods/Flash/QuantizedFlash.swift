@@ -33,10 +33,14 @@ struct QuantizedFlash {
         let walk = FlashTileWalk(heads: h, seq: n, tileQ: tileQ, tileK: tileK, causal: causal)
         let numerics = self.numerics, bq = tileQ, bk = tileK
         var out = HeadTensor(heads: h, seq: n, dim: d)
-        let (entries, coverage) = HeadTensor.withSharedPointers(q.values, k.values, v.values, writing: &out) { qp, kp, vp, o in
-            walk.run(context: context) {
-                QuantizedTileWorker(block: QuantizedQueryBlock(dim: d, maxRows: bq, maxKeys: bk, numerics: numerics),
-                                    q: q, k: k, v: v, qp: qp, kp: kp, vp: vp, o: o, group: group, causal: causal)
+        // The kernel's inputs are the quantised operands.
+        let quantised = AttentionInputs(q: q.values, k: k.values, v: v.values, causal: causal)
+        let (entries, coverage) = out.withSharedPointer { o in
+            quantised.withPointers { p in
+                walk.run(context: context) {
+                    QuantizedTileWorker(block: QuantizedQueryBlock(dim: d, maxRows: bq, maxKeys: bk, numerics: numerics),
+                                        q: q, k: k, v: v, pointers: p, o: o, group: group, causal: causal)
+                }
             }
         }
         try context.checkCancelled()
@@ -56,7 +60,7 @@ struct QuantizedFlash {
 struct QuantizedTileWorker: FlashTileWorker {
     let block: QuantizedQueryBlock
     let q: QuantizedOperand, k: QuantizedOperand, v: QuantizedOperand
-    let qp: SharedReadPointer<Float>, kp: SharedReadPointer<Float>, vp: SharedReadPointer<Float>
+    let pointers: InputPointers
     let o: SharedPointer<Float>
     let group: Int
     let causal: Bool
@@ -65,14 +69,14 @@ struct QuantizedTileWorker: FlashTileWorker {
     mutating func begin(head: Int, firstRow: Int, rows: Int) {
         self.head = head
         self.firstRow = firstRow
-        block.begin(queries: qp.base + q.values.offset(head: head, row: firstRow), rows: rows, firstPosition: firstRow,
+        block.begin(queries: pointers.q.base + q.values.offset(head: head, row: firstRow), rows: rows, firstPosition: firstRow,
                     descale: q.descale(head: head, row: firstRow))
     }
 
     func attend(firstKey: Int, count: Int) -> Int {
         let kvh = head / group
         let base = k.values.offset(head: kvh, row: firstKey)
-        return block.attend(keys: kp.base + base, values: vp.base + base, firstKey: firstKey, count: count, causal: causal,
+        return block.attend(keys: pointers.k.base + base, values: pointers.v.base + base, firstKey: firstKey, count: count, causal: causal,
                             keyDescale: k.descale(head: kvh, row: firstKey), valueDescale: v.descale(head: kvh, row: firstKey))
     }
 

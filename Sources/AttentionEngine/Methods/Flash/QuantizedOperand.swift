@@ -28,9 +28,9 @@ struct QuantizedOperand: Sendable {
         let blocks = (n + blockRows - 1) / blockRows
         var values = tensor
         var amax = [Float](repeating: 0, count: h * blocks)
-        values.data.withUnsafeMutableBufferPointer { vb in
+        values.withSharedPointer { v in
         amax.withUnsafeMutableBufferPointer { ab in
-            let (v, a) = (SharedPointer(vb.baseAddress!), SharedPointer(ab.baseAddress!))
+            let a = SharedPointer(ab.baseAddress!)
             ParallelFor.run(count: h * blocks, threads: threads) { item in
                 let rows = (item % blocks) * blockRows..<min((item % blocks + 1) * blockRows, n)
                 let head = item / blocks
@@ -53,8 +53,7 @@ struct QuantizedOperand: Sendable {
             }
         }
         let finalScales = scales
-        values.data.withUnsafeMutableBufferPointer { vb in
-            let v = SharedPointer(vb.baseAddress!)
+        values.withSharedPointer { v in
             ParallelFor.run(count: h * blocks, threads: threads) { item in
                 let rows = (item % blocks) * blockRows..<min((item % blocks + 1) * blockRows, n)
                 let start = v.base + (item / blocks * n + rows.lowerBound) * d
