@@ -1,5 +1,3 @@
-import Foundation
-
 /// FlashAttention-3's incoherent processing (§3.3): Q and K are both multiplied by the same
 /// random orthogonal matrix M before they are quantised. Since M·Mᵀ = I,
 ///

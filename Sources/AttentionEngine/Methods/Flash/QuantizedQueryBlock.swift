@@ -1,5 +1,3 @@
-import Foundation
-
 /// The online-softmax tile loop of FlashAttention-3 with its low-precision numerics
 /// emulated: operands arrive already on the working format's grid (`QuantizedOperand`),
 /// the two products accumulate in float32 (the SIMD micro-kernels; a product of two
@@ -103,7 +101,7 @@ final class QuantizedQueryBlock {
         let sigma = (1 / Float(dim).squareRoot()) * (queryDescale * keyDescale)
         softmaxStep(width: width, sigma: sigma)
         // T = P̂·V̂ for this tile, float32 accumulation from zero; O ← O + descale_V·T.
-        t.initialize(repeating: 0, count: rowsPad * dPad)
+        t.update(repeating: 0, count: rowsPad * dPad)
         MicroKernels.accumulate(p: s, v: vt, o: t, rows: rowsPad, dPad: dPad, keys: widest, ldp: keysPad, ldv: dPad)
         let vd = SIMD16<Float>(repeating: valueDescale)
         for i in 0..<rows where valid[i] > 0 {
