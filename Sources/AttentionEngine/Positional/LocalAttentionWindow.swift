@@ -36,15 +36,18 @@ public struct LocalAttentionWindow: Sendable {
     /// Standard RoPE's window probabilities per sample.
     private(set) var baseline: [[Double]] = []
 
-    /// Samples `rowsPerHead` rows of every query head of `content` (evenly spaced, first and
-    /// last included) and computes their standard-RoPE attention once.
-    public init(content inputs: AttentionInputs, window: Int, rowsPerHead: Int, standard: RotaryEmbedding, threads: Int) {
+    /// Samples `rowsPerHead` rows of every query head of `content`, evenly spaced from
+    /// `firstRow` (clamped into the sequence) to the last row, both included, and computes
+    /// their standard-RoPE attention once.
+    public init(content inputs: AttentionInputs, window: Int, rowsPerHead: Int, firstRow: Int = 0,
+                standard: RotaryEmbedding, threads: Int) {
         self.window = max(1, window)
         causal = inputs.causal
         queries = inputs.qContent
         keys = inputs.kContent
         self.standard = standard
-        let rows = ReferenceRows.count(rowsPerHead).rows(seq: inputs.seq)
+        let first = min(max(firstRow, 0), inputs.seq - 1)
+        let rows = ReferenceRows.count(rowsPerHead).rows(seq: inputs.seq - first).map { $0 + first }
         samples = (0..<inputs.heads).flatMap { h in rows.map { Sample(head: h, row: $0) } }
         baseline = probabilities(standard, threads: threads)
     }

@@ -47,20 +47,9 @@ extension LongRoPEAttention {
     /// The search of `search=on`: on this run's content Q/K, target the run's length unless
     /// `target=` (or the config) says otherwise; the run's seed seeds it.
     func runSearch(_ search: SearchRequest, inputs: AttentionInputs, context: RunContext) throws -> FactorSearchResult {
-        let d = inputs.headDim, n = inputs.seq
-        let config = request.config
-        if let config, config.headDim != d {
-            throw EngineError.data("\(config.source ?? "config"): head dim \(config.headDim) does not match the inputs' head dim \(d)")
-        }
-        let original = config?.original ?? request.original ?? RopeScaling.defaultOriginal
-        let space = try SearchSpace(headDim: d, base: config?.base ?? inputs.rope.base, original: original,
-                                    target: config?.target ?? request.target ?? n, style: inputs.rope.style,
-                                    attentionFactor: request.attentionFactor)
-        let objective: any SearchObjective
-        switch search.objective {
-        case .proxy: objective = ProxyObjective(content: inputs, space: space, threads: context.threads)
-        case .command(let cmd): objective = CommandObjective(command: cmd, timeout: search.timeout, space: space)
-        }
+        let space = try SearchSpace(request: request, headDim: inputs.headDim, base: inputs.rope.base,
+                                    style: inputs.rope.style, seq: inputs.seq)
+        let objective = search.objective.objective(space: space, content: inputs, timeout: search.timeout, threads: context.threads)
         var settings = search.settings
         settings.seed = context.seed
         let generations = max(settings.generations, 1)

@@ -6,7 +6,9 @@
 ///   attention and standard RoPE's over the keys inside the original window L, for sampled
 ///   query rows of every head of the run's content Q/K (`LocalAttentionWindow`), with the
 ///   candidate's n̂ and attention factor applied. It rewards keeping short-range attention
-///   as the model was trained to produce it.
+///   as the model was trained to produce it. Rows are sampled from position 256 (the
+///   largest n̂) on: earlier rows are a vanishing share of a long target sequence, and n̂
+///   would make them exact for free, so a short content would over-reward large n̂.
 /// - overshoot_i = ln(L'·θ_i / (L·θ_std,i)) for every pair that does not complete a full turn
 ///   within L and would, at the target length L', turn past the largest angle it reached in
 ///   training (`RotaryRange`); 0 otherwise. It punishes out-of-distribution angles. w = 1 by
@@ -33,7 +35,7 @@ public struct ProxyObjective: SearchObjective {
         self.space = space
         self.oodWeight = oodWeight
         window = LocalAttentionWindow(content: content, window: space.original, rowsPerHead: rowsPerHead,
-                                      standard: RotaryEmbedding(invFreq: space.standardInvFreq, style: space.style),
+                                      firstRow: SearchSpace.nhatChoices.max() ?? 0, standard: RotaryEmbedding(invFreq: space.standardInvFreq, style: space.style),
                                       threads: threads)
     }
 

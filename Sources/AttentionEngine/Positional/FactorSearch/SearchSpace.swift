@@ -85,3 +85,30 @@ public struct SearchSpace: Sendable, Equatable {
         return Double(first + rng.int(below: last - first + 1)) / SearchSpace.gridPerUnit
     }
 }
+
+extension SearchSpace {
+    /// The space for a request on inputs of `headDim`/`base`/`style` and `seq` tokens: the
+    /// config's lengths and base when `config=` is given, else `original=` (4096) and
+    /// `target=` (default `seq`); the attention factor override carries over.
+    public init(request: RopeScalingRequest, headDim: Int, base: Double, style: RopeSettings.Style, seq: Int) throws {
+        if let config = request.config, config.headDim != headDim {
+            throw EngineError.data("\(config.source ?? "config"): head dim \(config.headDim) does not match the inputs' head dim \(headDim)")
+        }
+        let config = request.config
+        try self.init(headDim: headDim, base: config?.base ?? base,
+                      original: config?.original ?? request.original ?? RopeScaling.defaultOriginal,
+                      target: config?.target ?? request.target ?? seq, style: style,
+                      attentionFactor: request.attentionFactor ?? config?.attentionFactor)
+    }
+}
+
+extension ObjectiveChoice {
+    /// The objective over `space`: the proxy on `content`'s Q/K, or the user's command.
+    public func objective(space: SearchSpace, content: AttentionInputs, timeout: Double, threads: Int,
+                          rowsPerHead: Int = ProxyObjective.defaultRowsPerHead, oodWeight: Double = 1) -> any SearchObjective {
+        switch self {
+        case .proxy: ProxyObjective(content: content, space: space, rowsPerHead: rowsPerHead, oodWeight: oodWeight, threads: threads)
+        case .command(let cmd): CommandObjective(command: cmd, timeout: timeout, space: space)
+        }
+    }
+}
