@@ -106,6 +106,24 @@ final class LongRoPEMethodTests: XCTestCase {
         XCTAssertEqual(extra(out, "needle_mass")!, expected, accuracy: 1e-15)
     }
 
+    /// search=on in a comparison: the search runs once before the timed runs, and the row
+    /// reports its score with the positional extras of the factors it found.
+    func testSearchOnInAComparison() throws {
+        var spec = RunSpec()
+        (spec.seq, spec.heads, spec.kvHeads, spec.headDim, spec.rope, spec.threads) = (700, 2, 2, 32, .standard, 2)
+        (spec.repeat, spec.warmup) = (2, 1)
+        spec.methods = [try MethodSpec(parsing: "longrope:search=on,original=128,population=8,generations=3,mutations=4,crossovers=4,parents=4,label=searched")]
+        let report = try ComparisonRunner(spec: spec).run()
+        let row = report.rows[0]
+        func number(_ name: String) -> Double? { if case .number(let x)? = row.value(of: name) { return x } else { return nil } }
+        XCTAssertNotNil(number("search_score"))
+        XCTAssertNotNil(number("search_ms"))
+        XCTAssertEqual(number("ood_dims"), 0)
+        XCTAssertEqual(row.value(of: "scaling"), .text("longrope"))
+        XCTAssertEqual(row.value(of: "factor_set"), .text("long"))
+        XCTAssertEqual(number("attention_factor")!, (1 + log(700.0 / 128) / log(128.0)).squareRoot(), accuracy: 1e-12)
+    }
+
     func testKeyErrorsNameTheKey() throws {
         func usage(_ spec: String, contains text: String, file: StaticString = #filePath, line: UInt = #line) {
             XCTAssertThrowsError(try MethodRegistry.make(try MethodSpec(parsing: spec)), file: file, line: line) { e in
