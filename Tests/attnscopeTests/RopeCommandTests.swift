@@ -7,7 +7,7 @@ final class RopeCommandTests: XCTestCase {
     let phi35 = projectFile("presets/data/phi35_longrope_factors.json")
 
     func testShowYaRNPrintsTheRequiredJSONFields() throws {
-        let r = try BinaryRun(["rope", "show", "--scaling", "yarn", "--head-dim", "128", "--base", "10000", "--original", "4096",
+        let r = try Attnscope.run(["rope", "show", "--scaling", "yarn", "--head-dim", "128", "--base", "10000", "--original", "4096",
                                "--target", "32768", "--seq", "32768", "--json"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let o = try r.json()
@@ -18,7 +18,7 @@ final class RopeCommandTests: XCTestCase {
         XCTAssertEqual(o["ood_dims"] as? Int, 0)
         XCTAssertEqual(o["attention_factor"] as! Double, 0.1 * log(8.0) + 1, accuracy: 1e-12)
         XCTAssertEqual(o["yarn_ramp"] as? [Double], [20, 46])
-        let table = try BinaryRun(["rope", "show", "--scaling", "ntk", "--head-dim", "128", "--original", "4096", "--seq", "32768"])
+        let table = try Attnscope.run(["rope", "show", "--scaling", "ntk", "--head-dim", "128", "--original", "4096", "--seq", "32768"])
         XCTAssertEqual(table.status, 0, table.stderr)
         XCTAssertTrue(table.stdout.contains("OOD"), "NTK leaves pairs out of distribution:\n\(table.stdout)")
     }
@@ -31,7 +31,7 @@ final class RopeCommandTests: XCTestCase {
             "rope_scaling": ["type": "longrope", "long_factor": factors["long_factor"]!, "short_factor": factors["short_factor"]!],
         ]
         let path = try temporaryFile("config.json", String(decoding: try JSONSerialization.data(withJSONObject: config), as: UTF8.self))
-        let r = try BinaryRun(["rope", "show", "--config", path, "--seq", "131072", "--json"])
+        let r = try Attnscope.run(["rope", "show", "--config", path, "--seq", "131072", "--json"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let o = try r.json()
         XCTAssertEqual(o["attention_factor"] as! Double, 1.1902380714, accuracy: 1e-10)
@@ -49,18 +49,18 @@ final class RopeCommandTests: XCTestCase {
         ]
         for (text, field) in cases {
             let path = try temporaryFile("f.json", text)
-            let show = try BinaryRun(["rope", "show", "--factors", path, "--head-dim", "8", "--seq", "8192"])
+            let show = try Attnscope.run(["rope", "show", "--factors", path, "--head-dim", "8", "--seq", "8192"])
             XCTAssertEqual(show.status, 65, text)
             XCTAssertTrue(show.stderr.contains(field) && show.stderr.contains(path), show.stderr)
-            let run = try BinaryRun(["run", "--seq", "64", "--heads", "1", "--head-dim", "8", "--method", "longrope:factors=\(path)"])
+            let run = try Attnscope.run(["run", "--seq", "64", "--heads", "1", "--head-dim", "8", "--method", "longrope:factors=\(path)"])
             XCTAssertEqual(run.status, 65, text)
             XCTAssertTrue(run.stderr.contains(field), run.stderr)
         }
         let decreasing = try temporaryFile("f.json", "[1, 3, 2, 4]")
-        let r = try BinaryRun(["rope", "show", "--factors", decreasing, "--head-dim", "8", "--seq", "8192"])
+        let r = try Attnscope.run(["rope", "show", "--factors", decreasing, "--head-dim", "8", "--seq", "8192"])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stderr.contains("warning") && r.stderr.contains("decreases at index 2"), r.stderr)
-        let run = try BinaryRun(["run", "--seq", "64", "--heads", "1", "--head-dim", "8", "--rope", "standard", "--csv", "-",
+        let run = try Attnscope.run(["run", "--seq", "64", "--heads", "1", "--head-dim", "8", "--rope", "standard", "--csv", "-",
                                  "--method", "longrope:factors=\(decreasing),original=32"])
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertTrue(run.stdout.contains("decreases at index 2"), "warning column:\n\(run.stdout)")
@@ -68,17 +68,17 @@ final class RopeCommandTests: XCTestCase {
 
     func testUnknownRopeScalingTypeExits65() throws {
         let path = try temporaryFile("config.json", #"{"head_dim": 64, "max_position_embeddings": 8192, "rope_scaling": {"rope_type": "llama3", "factor": 8.0}}"#)
-        let r = try BinaryRun(["rope", "show", "--config", path])
+        let r = try Attnscope.run(["rope", "show", "--config", path])
         XCTAssertEqual(r.status, 65)
         XCTAssertTrue(r.stderr.contains("rope_scaling.rope_type") && r.stderr.contains("llama3"), r.stderr)
-        let run = try BinaryRun(["run", "--seq", "64", "--heads", "1", "--head-dim", "64", "--method", "longrope:config=\(path)"])
+        let run = try Attnscope.run(["run", "--seq", "64", "--heads", "1", "--head-dim", "64", "--method", "longrope:config=\(path)"])
         XCTAssertEqual(run.status, 65, run.stderr)
     }
 
     func testSearchWritesFactorsThatRunReads() throws {
         let dir = try temporaryDirectory()
         let ones = try temporaryFile("ones.json", "[" + Array(repeating: "1", count: 16).joined(separator: ",") + "]")
-        let r = try BinaryRun(["rope", "search", "--head-dim", "32", "--heads", "2", "--seq", "1024", "--original", "256",
+        let r = try Attnscope.run(["rope", "search", "--head-dim", "32", "--heads", "2", "--seq", "1024", "--original", "256",
                                "--target", "4096", "--population", "12", "--generations", "4", "--mutations", "6",
                                "--crossovers", "6", "--parents", "6", "--compare", ones, "--output", dir + "/best.json"])
         XCTAssertEqual(r.status, 0, r.stderr)
@@ -91,7 +91,7 @@ final class RopeCommandTests: XCTestCase {
         let compared = out["compared"] as? [String: Double]
         XCTAssertGreaterThan(compared?["ones"] ?? 0, out["score"] as! Double, "standard RoPE at 16× its length scores worse")
         XCTAssertTrue(r.stdout.contains("ones") && r.stdout.contains("ood_dims 8"), r.stdout)
-        let run = try BinaryRun(["run", "--seq", "600", "--heads", "2", "--head-dim", "32", "--rope", "standard", "--csv", "-",
+        let run = try Attnscope.run(["run", "--seq", "600", "--heads", "2", "--head-dim", "32", "--rope", "standard", "--csv", "-",
                                  "--method", "longrope:factors=\(dir)/best.json,original=256,target=4096"])
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertTrue(run.stdout.contains("local_fidelity"), run.stdout)
@@ -113,7 +113,7 @@ final class RopeCommandTests: XCTestCase {
     func testCommandObjectiveEndToEndWithFailingAndHangingCandidates() throws {
         let script = try temporaryFile("evaluate.sh", Self.evaluator)
         let start = Date()
-        let r = try BinaryRun(["rope", "search", "--head-dim", "16", "--heads", "1", "--seq", "64", "--original", "100",
+        let r = try Attnscope.run(["rope", "search", "--head-dim", "16", "--heads", "1", "--seq", "64", "--original", "100",
                                "--target", "400", "--population", "16", "--generations", "3", "--mutations", "8",
                                "--crossovers", "8", "--parents", "8", "--objective", "command:sh \(script)",
                                "--timeout", "0.4", "--json"])
@@ -134,7 +134,7 @@ final class RopeCommandTests: XCTestCase {
     func testSearchOnRunsTheSearchOnce() throws {
         let dir = try temporaryDirectory()
         let script = try temporaryFile("count.sh", "cat > /dev/null; echo x >> \(dir)/calls; echo 1.5\n")
-        let r = try BinaryRun(["run", "--seq", "300", "--heads", "1", "--head-dim", "16", "--rope", "standard", "--repeat", "2",
+        let r = try Attnscope.run(["run", "--seq", "300", "--heads", "1", "--head-dim", "16", "--rope", "standard", "--repeat", "2",
                                "--warmup", "1", "--csv", "-", "--method",
                                "longrope:search=on,original=100,population=6,generations=2,mutations=3,crossovers=3,parents=3,objective=command:sh \(script)"])
         XCTAssertEqual(r.status, 0, r.stderr)
@@ -145,7 +145,7 @@ final class RopeCommandTests: XCTestCase {
     }
 
     func testEvaluatorFailingOnEveryCandidateExits65() throws {
-        let r = try BinaryRun(["rope", "search", "--head-dim", "8", "--heads", "1", "--seq", "32", "--original", "16", "--target", "64",
+        let r = try Attnscope.run(["rope", "search", "--head-dim", "8", "--heads", "1", "--seq", "32", "--original", "16", "--target", "64",
                                "--population", "4", "--generations", "1", "--mutations", "2", "--crossovers", "2", "--parents", "2",
                                "--objective", "command:exit 1"])
         XCTAssertEqual(r.status, 65, r.stderr)
@@ -153,11 +153,18 @@ final class RopeCommandTests: XCTestCase {
     }
 
     func testSearchRejectsFlagsThatMeanNothingThere() throws {
-        let r = try BinaryRun(["rope", "search", "--method", "flash", "--seq", "64"])
+        let r = try Attnscope.run(["rope", "search", "--method", "flash", "--seq", "64"])
         XCTAssertEqual(r.status, 64)
         XCTAssertTrue(r.stderr.contains("--method"), r.stderr)
-        let t = try BinaryRun(["rope", "search", "--seq", "64", "--original", "4096"])
+        let t = try Attnscope.run(["rope", "search", "--seq", "64", "--original", "4096"])
         XCTAssertEqual(t.status, 64)
         XCTAssertTrue(t.stderr.contains("target"), t.stderr)
+    }
+}
+
+extension Attnscope.Result {
+    /// stdout parsed as one JSON object.
+    func json() throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any] ?? [:]
     }
 }

@@ -83,8 +83,7 @@ public struct RotaryEmbedding: Sendable, Equatable {
         let block = 1024
         let blocksPerHead = (t.seq + block - 1) / block
         let dim = t.dim, seq = t.seq
-        out.data.withUnsafeMutableBufferPointer { buf in
-            let base = SharedPointer(buf.baseAddress!)
+        out.withSharedPointer { base in
             ParallelFor.run(count: t.heads * blocksPerHead, threads: threads) { item in
                 let h = item / blocksPerHead, r0 = (item % blocksPerHead) * block
                 let rows = min(block, seq - r0)
