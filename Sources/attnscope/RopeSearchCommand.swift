@@ -10,12 +10,9 @@ struct RopeSearchCommand: ParsableCommand {
         commandName: "search",
         abstract: "Search LongRoPE factors (PI/NTK/YaRN seeds, evolution) on a run setup's Q/K; write the best as JSON.",
         discussion: """
-            The Q/K come from the same setup flags as `attnscope run` (--workload, --seq, --heads, --head-dim,
-            --seed, --inputs, --preset …); --seq is how much content the proxy reads, --target the length the
-            factors are searched for. Each generation's best and median score go to stderr.
-            Example:
-              attnscope rope search --head-dim 96 --heads 4 --seq 8192 --original 4096 --target 131072 \\
-                  --compare presets/data/phi35_longrope_factors.json --output best.json
+            The Q/K come from the same setup flags as `attnscope run` (--workload, --seq, --heads, --head-dim, --seed, --inputs, --preset …): --seq is how much content the proxy reads, --target the length the factors are searched for. Each generation's best and median score go to stderr.
+
+            Example: attnscope rope search --head-dim 96 --heads 4 --seq 8192 --original 4096 --target 131072 --compare presets/data/phi35_longrope_factors.json --output best.json
             """)
 
     @OptionGroup var setup: RunOptions

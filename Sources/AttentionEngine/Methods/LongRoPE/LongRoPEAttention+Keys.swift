@@ -70,6 +70,5 @@ extension LongRoPEAttention {
         if !searching, request.config == nil, request.factors == nil, (kind ?? .longrope) == .longrope {
             throw usage("scaling=longrope needs factors=FILE, config=FILE or search=on (or pick scaling=pi|ntk|dynamic-ntk|yarn)")
         }
-        preparation = nil
     }
 }
