@@ -20,6 +20,7 @@ public enum MethodRegistry {
     public static let all: [MethodDescriptor] = [
         DenseAttention.descriptor,
         FlashAttention.descriptor,
+        MInferenceAttention.descriptor,
     ]
 
     public static func descriptor(named name: String) throws -> MethodDescriptor {
