@@ -25,20 +25,21 @@ struct SparseBlockKernel: Sendable {
     /// Per-item working memory: the online-softmax states plus gather buffers.
     final class Scratch {
         let main: QueryBlockAttention
-        /// A-shape's second state, for the window's lower edge read backwards.
-        let reversed: QueryBlockAttention
+        /// A-shape's second state, for the window's lower edge read backwards (made on first use).
+        lazy var reversed = QueryBlockAttention(dim: main.dim, maxRows: block, maxKeys: block)
         let gatheredK: UnsafeMutablePointer<Float>
         let gatheredV: UnsafeMutablePointer<Float>
         let positions: UnsafeMutablePointer<Int>
         let reversedQueries: UnsafeMutablePointer<Float>
         let edgeOut: UnsafeMutablePointer<Float>
         let capacity: Int
+        let block: Int
         let blockFloats: Int
 
         init(dim: Int, block: Int, tileK: Int) {
             main = QueryBlockAttention(dim: dim, maxRows: block, maxKeys: tileK)
-            reversed = QueryBlockAttention(dim: dim, maxRows: block, maxKeys: block)
             capacity = max(tileK, block)
+            self.block = block
             blockFloats = block * dim
             gatheredK = .allocate(capacity: capacity * dim)
             gatheredV = .allocate(capacity: capacity * dim)
@@ -52,6 +53,7 @@ struct SparseBlockKernel: Sendable {
             positions.deallocate()
         }
 
+        /// Bytes held, counting the A-shape state (made here if it was not yet).
         var bytes: Int {
             main.scratchBytes + reversed.scratchBytes + 4 * (2 * capacity * main.dim + 2 * blockFloats) + 8 * capacity
         }
