@@ -18,6 +18,8 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         do {
             let spec = try options.spec()
+            // Check every destination before the run, so a typo does not cost a long run.
+            for path in [csv, json].compactMap({ $0 }) where path != "-" { try OutputDirectory.checkParent(of: path) }
             for dir in [saveOutputs, saveMaps].compactMap({ $0 }) { try OutputDirectory.create(dir) }
             if exportConfig != nil { try PatternConfig.checkExportable(spec.methods) }
             let cancellation = CancellationFlag()
@@ -59,6 +61,14 @@ enum OutputDirectory {
     static func create(_ dir: String) throws {
         do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
             throw EngineError.usage("cannot create directory \(dir): \(error.localizedDescription)")
+        }
+    }
+
+    static func checkParent(of path: String) throws {
+        let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
+            throw EngineError.usage("cannot write \(path): directory \(dir) does not exist")
         }
     }
 

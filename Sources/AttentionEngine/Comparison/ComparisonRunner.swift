@@ -46,6 +46,9 @@ public struct ComparisonRunner: Sendable {
         listener(.stage("preparing inputs"))
         let inputs = try InputPreparation.prepare(spec)
         try RunContext(threads: 1, cancellation: cancellation).checkCancelled()
+        // With --inputs the shape comes from the files: report that one, not the spec's defaults.
+        var reported = spec
+        (reported.seq, reported.heads, reported.kvHeads, reported.headDim) = (inputs.seq, inputs.heads, inputs.kvHeads, inputs.headDim)
         let rows = spec.referenceRows.rows(seq: inputs.seq)
         listener(.stage("float64 reference on \(rows.count) rows per head"))
         let reference = try Reference.compute(inputs, rows: rows, threads: spec.threads, cancellation: cancellation)
@@ -56,7 +59,7 @@ public struct ComparisonRunner: Sendable {
             results.append(r)
             listener(.result(r))
         }
-        return ComparisonReport(spec: spec, variants: results, attentionMap: reference.attentionMap)
+        return ComparisonReport(spec: reported, variants: results, attentionMap: reference.attentionMap)
     }
 
     func runVariant(_ m: MethodSpec, _ method: any AttentionMethod, inputs: AttentionInputs, reference: Reference,
@@ -66,6 +69,7 @@ public struct ComparisonRunner: Sendable {
         var times: [Double] = []
         var last: MethodOutput?
         for run in 0..<runs {
+            last = nil  // never hold two outputs at once: peak memory is one output plus scratch
             let label = m.label
             let context = RunContext(threads: spec.threads, seed: spec.seed, cancellation: cancellation) { f in
                 listener(.progress(label: label, fraction: (Double(run) + f) / Double(runs)))

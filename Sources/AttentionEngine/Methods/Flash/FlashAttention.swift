@@ -69,7 +69,8 @@ public struct FlashAttention: AttentionMethod {
                     let base = (kvh * n + c0) * d
                     visited += block.attend(keys: kp.base + base, values: vp.base + base, firstKey: c0, count: count, causal: causal)
                     if causal && c0 + count > r0 {
-                        for i in 0..<rows { tally.add(row: r0 + i, cols: c0..<min(c0 + count, r0 + i + 1)) }
+                        // Rows before this key tile's start (tiles need not align) see none of it.
+                        for i in 0..<rows where r0 + i >= c0 { tally.add(row: r0 + i, cols: c0..<min(c0 + count, r0 + i + 1)) }
                     } else {
                         tally.addRect(rows: r0..<r0 + rows, cols: c0..<c0 + count)
                     }
