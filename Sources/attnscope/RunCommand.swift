@@ -19,7 +19,7 @@ struct RunCommand: ParsableCommand {
         do {
             let spec = try options.spec()
             // Check every destination before the run, so a typo does not cost a long run.
-            for path in [csv, json].compactMap({ $0 }) where path != "-" { try OutputDirectory.checkParent(of: path) }
+            for path in [csv, json, exportConfig].compactMap({ $0 }) where path != "-" { try OutputDirectory.checkParent(of: path) }
             for dir in [saveOutputs, saveMaps].compactMap({ $0 }) { try OutputDirectory.create(dir) }
             if exportConfig != nil { try PatternConfig.checkExportable(spec.methods) }
             let cancellation = CancellationFlag()

@@ -5,18 +5,7 @@ import XCTest
 /// `attnscope run --export-config FILE` writes the patterns `minference:pattern=auto` found in
 /// MInference's format, and `config=FILE` runs them back; misuse exits 64, bad files 65.
 final class ExportConfigTests: XCTestCase {
-    func attnscope(_ args: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let p = Process()
-        p.executableURL = BinaryLocator.url
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
-    }
+    func attnscope(_ args: [String]) throws -> Attnscope.Result { try Attnscope.run(args) }
 
     let shape = ["run", "--seq", "400", "--heads", "3", "--kv-heads", "1", "--head-dim", "32", "--repeat", "1", "--warmup", "0", "--threads", "2"]
 

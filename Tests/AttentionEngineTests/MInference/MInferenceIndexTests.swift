@@ -32,6 +32,39 @@ final class MInferenceIndexTests: XCTestCase {
         XCTAssertEqual(Set(e.columnRanking.prefix(33).map(Int.init)), Set(Array(0..<30) + heavyColumns))
     }
 
+    /// On random inputs, with last_q spanning two 64-query panels and GQA, the kept columns and
+    /// diagonals are the top ones by a straightforward Double computation of the scores
+    /// (checked as: every kept score ≥ every dropped score, up to float rounding).
+    func testVerticalSlashMatchesBruteForceScores() {
+        let n = 300, d = 24, lq = 100, v = 60, s = 140
+        let inputs = randomInputs(seq: n, heads: 2, kvHeads: 1, dim: d, seed: 4)
+        let head = 1
+        var column = [Double](repeating: 0, count: n), diagonal = [Double](repeating: 0, count: n)
+        for r in 0..<lq {
+            let i = n - lq + r
+            let q = inputs.q.row(head: head, i)
+            let s = (0...i).map { j in zip(q, inputs.k.row(head: 0, j)).reduce(0.0) { $0 + Double($1.0) * Double($1.1) } / Double(d).squareRoot() }
+            let mx = s.max()!, total = s.reduce(0.0) { $0 + exp($1 - mx) }
+            for j in 0...i {
+                let p = exp(s[j] - mx) / total
+                column[j] += p
+                diagonal[i - j] += p
+            }
+        }
+        let e = VerticalSlashEstimate.estimate(inputs, head: head, lastQ: lq, vertical: v, slash: s, threads: 2)
+        guard case .verticalSlash(let columns, let offsets) = e.index(vertical: v, slash: s, seq: n) else { return XCTFail() }
+        func assertTop(_ kept: [Int], scores: [Double], forced: Int, count: Int, _ what: String) {
+            XCTAssertEqual(kept.count, count, what)
+            XCTAssertTrue(Set(0..<forced).isSubset(of: kept), "\(what): forced ones kept")
+            let keptSet = Set(kept)
+            let keptMin = kept.filter { $0 >= forced }.map { scores[$0] }.min()!
+            let droppedMax = (forced..<n).filter { !keptSet.contains($0) }.map { scores[$0] }.max()!
+            XCTAssertGreaterThanOrEqual(keptMin, droppedMax - 1e-5, what)
+        }
+        assertTop(columns.map(Int.init), scores: column, forced: 30, count: v, "columns")
+        assertTop(offsets.map(Int.init), scores: diagonal, forced: 100, count: s, "diagonals")
+    }
+
     func testVerticalSlashClampsAndForcesAsMInference() {
         let n = 300
         let e = VerticalSlashEstimate.estimate(randomInputs(seq: n, heads: 1, dim: 16), head: 0, lastQ: 64, vertical: 5, slash: 5, threads: 1)

@@ -58,8 +58,7 @@ public struct MInferenceAttention: AttentionMethod {
             let indices = plans.map(\.index)
             let done = Atomic<Int>(0)
             scratchBytes = kernel.makeScratch().bytes * min(context.threads, total)
-            out.data.withUnsafeMutableBufferPointer { ob in
-                let o = SharedPointer(ob.baseAddress!)
+            out.withSharedPointer { o in
                 ParallelFor.run(count: total, threads: context.threads) { item in
                     if context.cancellation.isCancelled { return }
                     let head = item % h, m = blocks - 1 - item / h
@@ -118,14 +117,9 @@ public struct MInferenceAttention: AttentionMethod {
 
     /// Runs `body` with a kernel reading the inputs in place.
     func withKernel<R>(_ inputs: AttentionInputs, block: Int, tileK: Int, _ body: (SparseBlockKernel) throws -> R) rethrows -> R {
-        try inputs.q.data.withUnsafeBufferPointer { qb in
-            try inputs.k.data.withUnsafeBufferPointer { kb in
-                try inputs.v.data.withUnsafeBufferPointer { vb in
-                    try body(SparseBlockKernel(q: SharedReadPointer(qb.baseAddress!), k: SharedReadPointer(kb.baseAddress!),
-                                               v: SharedReadPointer(vb.baseAddress!), seq: inputs.seq, dim: inputs.headDim,
-                                               groupSize: inputs.groupSize, block: block, tileK: tileK))
-                }
-            }
+        try inputs.withPointers { p in
+            try body(SparseBlockKernel(q: p.q, k: p.k, v: p.v, seq: inputs.seq, dim: inputs.headDim,
+                                       groupSize: inputs.groupSize, block: block, tileK: tileK))
         }
     }
 }

@@ -53,112 +53,100 @@ struct VerticalSlashEstimate: Sendable {
         let (maxV, maxS) = clamped(vertical: vertical, slash: slash, seq: n)
         // Diagonal sums of one chunk of keys span at most chunk + lq − 1 offsets.
         let localDiag = chunk + lq
-        var scores = [Float](repeating: 0, count: panels * n * lanes)
-        var rowMax = [Float](repeating: -.infinity, count: chunks * panels * lanes)
-        var rowSum = [Float](repeating: 0, count: chunks * panels * lanes)
-        var columnScore = [Float](repeating: 0, count: n)
-        var diagonalParts = [Float](repeating: 0, count: chunks * localDiag)
-        var logSumExp = [Float](repeating: 0, count: panels * lanes)
+        let scoreBuffer = FloatBuffer(count: panels * n * lanes)
+        let maxBuffer = FloatBuffer(count: chunks * panels * lanes), sumBuffer = FloatBuffer(count: chunks * panels * lanes)
+        let columnBuffer = FloatBuffer(count: n), diagonalBuffer = FloatBuffer(count: chunks * localDiag)
+        let lseBuffer = FloatBuffer(count: panels * lanes)
         let laneIndex = (0..<4).map { g in SIMD16<Float>((0..<16).map { Float(g * 16 + $0) }) }
+        let (s, mx, sm, lse) = (scoreBuffer.shared, maxBuffer.shared, sumBuffer.shared, lseBuffer.shared)
+        let (col, diag) = (columnBuffer.shared, diagonalBuffer.shared)
 
-        inputs.q.data.withUnsafeBufferPointer { qb in
-            let kvHead = head / inputs.groupSize
+        inputs.withPointers { pointers in
             let panelsQ = (0..<panels).map { p in
-                QueryPanel(queries: qb.baseAddress! + (head * n + first + p * lanes) * d,
+                QueryPanel(queries: pointers.q.base + (head * n + first + p * lanes) * d,
                            rows: min(lanes, lq - p * lanes), dim: d, scale: 1 / Float(d).squareRoot())
             }
-            inputs.k.data.withUnsafeBufferPointer { kb in
-            scores.withUnsafeMutableBufferPointer { sb in
-            rowMax.withUnsafeMutableBufferPointer { mb in
-            rowSum.withUnsafeMutableBufferPointer { lb in
-            logSumExp.withUnsafeMutableBufferPointer { eb in
-            columnScore.withUnsafeMutableBufferPointer { cb in
-            diagonalParts.withUnsafeMutableBufferPointer { db in
-                let keys = SharedReadPointer(kb.baseAddress! + kvHead * n * d)
-                let (s, mx, sm, lse) = (SharedPointer(sb.baseAddress!), SharedPointer(mb.baseAddress!),
-                                        SharedPointer(lb.baseAddress!), SharedPointer(eb.baseAddress!))
-                let (col, diag) = (SharedPointer(cb.baseAddress!), SharedPointer(db.baseAddress!))
-                /// Lane r of panel p is query first + 64p + r; it may use key j iff r < rows and j ≤ that query.
-                @Sendable func laneRange(panel p: Int, key j: Int) -> (lo: Float, hi: Float) {
-                    (Float(max(0, j - first - p * lanes)), Float(min(lanes, lq - p * lanes)))
-                }
-                // 1. Scores, masked, and each chunk's row maxima.
-                ParallelFor.run(count: chunks, threads: threads) { c in
-                    let j0 = c * chunk, j1 = min(n, j0 + chunk)
-                    for p in 0..<panels {
-                        let base = s.base + (p * n + j0) * lanes
-                        panelsQ[p].scores(keys: keys.base + j0 * d, count: j1 - j0, into: base)
-                        var m = [SIMD16<Float>](repeating: SIMD16(repeating: -.infinity), count: 4)
-                        for j in j0..<j1 {
-                            let (lo, hi) = laneRange(panel: p, key: j)
-                            let row = base + (j - j0) * lanes
-                            for g in 0..<4 {
-                                var x = lanes16(row + 16 * g)
-                                x.replace(with: -.infinity, where: (laneIndex[g] .< lo) .| (laneIndex[g] .>= hi))
-                                storeLanes16(x, row + 16 * g)
-                                m[g] = pointwiseMax(m[g], x)
-                            }
-                        }
-                        for g in 0..<4 { storeLanes16(m[g], mx.base + (c * panels + p) * lanes + 16 * g) }
-                    }
-                }
-                // 2. Row maxima over all chunks (unused lanes: 0, so exp(−∞ − 0) = 0, never NaN),
-                //    then each chunk's Σ exp(s − max), then log-sum-exp per row.
-                var globalMax = [Float](repeating: -.infinity, count: panels * lanes)
-                for c in 0..<chunks { for i in 0..<panels * lanes { globalMax[i] = max(globalMax[i], mx.base[c * panels * lanes + i]) } }
-                for i in globalMax.indices where globalMax[i] == -.infinity { globalMax[i] = 0 }
-                let maxima = globalMax
-                ParallelFor.run(count: chunks, threads: threads) { c in
-                    let j0 = c * chunk, j1 = min(n, j0 + chunk)
-                    for p in 0..<panels {
+            let keys = SharedReadPointer(pointers.k.base + (head / inputs.groupSize) * n * d)
+            /// Lane r of panel p is query first + 64p + r; it may use key j iff r < rows and j ≤ that query.
+            @Sendable func laneRange(panel p: Int, key j: Int) -> (lo: Float, hi: Float) {
+                (Float(max(0, j - first - p * lanes)), Float(min(lanes, lq - p * lanes)))
+            }
+            // 1. Scores, masked, and each chunk's row maxima.
+            ParallelFor.run(count: chunks, threads: threads) { c in
+                let j0 = c * chunk, j1 = min(n, j0 + chunk)
+                for p in 0..<panels {
+                    let base = s.base + (p * n + j0) * lanes
+                    panelsQ[p].scores(keys: keys.base + j0 * d, count: j1 - j0, into: base)
+                    var m = [SIMD16<Float>](repeating: SIMD16(repeating: -.infinity), count: 4)
+                    for j in j0..<j1 {
+                        let (lo, hi) = laneRange(panel: p, key: j)
+                        let row = base + (j - j0) * lanes
                         for g in 0..<4 {
-                            let m = SIMD16<Float>(maxima[(p * lanes + 16 * g)..<(p * lanes + 16 * g + 16)])
-                            var acc = SIMD16<Float>.zero
-                            for j in j0..<j1 { acc += fastExp(lanes16(s.base + (p * n + j) * lanes + 16 * g) - m) }
-                            storeLanes16(acc, sm.base + (c * panels + p) * lanes + 16 * g)
+                            var x = lanes16(row + 16 * g)
+                            x.replace(with: -.infinity, where: (laneIndex[g] .< lo) .| (laneIndex[g] .>= hi))
+                            storeLanes16(x, row + 16 * g)
+                            m[g] = pointwiseMax(m[g], x)
                         }
                     }
+                    for g in 0..<4 { storeLanes16(m[g], mx.base + (c * panels + p) * lanes + 16 * g) }
                 }
-                for i in 0..<panels * lanes {
-                    var total = 0.0
-                    for c in 0..<chunks { total += Double(sm.base[c * panels * lanes + i]) }
-                    lse.base[i] = total > 0 ? maxima[i] + Float(log(total)) : 0
-                }
-                // 3. Probabilities into column sums (per key) and diagonal sums (chunk-local).
-                ParallelFor.run(count: chunks, threads: threads) { c in
-                    let j0 = c * chunk, j1 = min(n, j0 + chunk)
-                    let oLow = max(0, first - (j1 - 1))
-                    let local = diag.base + c * localDiag
-                    for p in 0..<panels {
-                        let rows = min(lanes, lq - p * lanes)
-                        let e = (0..<4).map { g in lanes16(lse.base + p * lanes + 16 * g) }
-                        for j in j0..<j1 {
-                            let row = s.base + (p * n + j) * lanes
-                            var total = SIMD16<Float>.zero
-                            for g in 0..<4 {
-                                let prob = fastExp(lanes16(row + 16 * g) - e[g])
-                                total += prob
-                                storeLanes16(prob, row + 16 * g)
-                            }
-                            col.base[j] += total.sum()
-                            let q0 = first + p * lanes
-                            for r in max(0, j - q0)..<rows { local[q0 + r - j - oLow] += row[r] }
-                        }
+            }
+            // 2. Row maxima over all chunks (unused lanes: 0, so exp(−∞ − 0) = 0, never NaN),
+            //    then each chunk's Σ exp(s − max), then log-sum-exp per row.
+            var globalMax = [Float](repeating: -.infinity, count: panels * lanes)
+            for c in 0..<chunks { for i in 0..<panels * lanes { globalMax[i] = max(globalMax[i], mx.base[c * panels * lanes + i]) } }
+            for i in globalMax.indices where globalMax[i] == -.infinity { globalMax[i] = 0 }
+            let maxima = globalMax
+            ParallelFor.run(count: chunks, threads: threads) { c in
+                let j0 = c * chunk, j1 = min(n, j0 + chunk)
+                for p in 0..<panels {
+                    for g in 0..<4 {
+                        let m = SIMD16<Float>(maxima[(p * lanes + 16 * g)..<(p * lanes + 16 * g + 16)])
+                        var acc = SIMD16<Float>.zero
+                        for j in j0..<j1 { acc += fastExp(lanes16(s.base + (p * n + j) * lanes + 16 * g) - m) }
+                        storeLanes16(acc, sm.base + (c * panels + p) * lanes + 16 * g)
                     }
                 }
-            }}}}}}}
+            }
+            for i in 0..<panels * lanes {
+                var total = 0.0
+                for c in 0..<chunks { total += Double(sm.base[c * panels * lanes + i]) }
+                lse.base[i] = total > 0 ? maxima[i] + Float(log(total)) : 0
+            }
+            // 3. Probabilities into column sums (per key) and diagonal sums (chunk-local).
+            ParallelFor.run(count: chunks, threads: threads) { c in
+                let j0 = c * chunk, j1 = min(n, j0 + chunk)
+                let oLow = max(0, first - (j1 - 1))
+                let local = diag.base + c * localDiag
+                for p in 0..<panels {
+                    let rows = min(lanes, lq - p * lanes)
+                    let e = (0..<4).map { g in lanes16(lse.base + p * lanes + 16 * g) }
+                    for j in j0..<j1 {
+                        let row = s.base + (p * n + j) * lanes
+                        var total = SIMD16<Float>.zero
+                        for g in 0..<4 {
+                            let prob = fastExp(lanes16(row + 16 * g) - e[g])
+                            total += prob
+                            storeLanes16(prob, row + 16 * g)
+                        }
+                        col.base[j] += total.sum()
+                        let q0 = first + p * lanes
+                        for r in min(max(0, j - q0), rows)..<rows { local[q0 + r - j - oLow] += row[r] }
+                    }
+                }
+            }
         }
         // Offsets covered by chunk c start at max(0, first − (j1 − 1)).
         var diagonal = [Float](repeating: 0, count: n)
         for c in 0..<chunks {
             let j1 = min(n, (c + 1) * chunk)
             let oLow = max(0, first - (j1 - 1))
-            for t in 0..<min(localDiag, n - oLow) { diagonal[oLow + t] += diagonalParts[c * localDiag + t] }
+            for t in 0..<min(localDiag, n - oLow) { diagonal[oLow + t] += diag.base[c * localDiag + t] }
         }
-        let columns = columnScore.withUnsafeBufferPointer { TopRanking.indices(of: $0, count: maxV, forced: forcedColumns) }
+        let columns = TopRanking.indices(of: UnsafeBufferPointer(start: col.base, count: n), count: maxV, forced: forcedColumns)
         let offsets = diagonal.withUnsafeBufferPointer { TopRanking.indices(of: $0, count: maxS, forced: forcedDiagonals) }
         let entries = lq * first + lq * (lq + 1) / 2
-        let bytes = 4 * (scores.count + 2 * rowMax.count + columnScore.count + diagonalParts.count + diagonal.count)
+        let bytes = [scoreBuffer, maxBuffer, sumBuffer, columnBuffer, diagonalBuffer, lseBuffer].reduce(4 * n) { $0 + $1.bytes }
         return VerticalSlashEstimate(columnRanking: columns, offsetRanking: offsets,
                                      flops: entries * 2 * d, bytes: bytes)
     }
