@@ -80,13 +80,6 @@ final class MInferenceExactnessTests: XCTestCase {
         for p in patterns { XCTAssertNotNil(SparsePattern(label: p), p) }
     }
 
-    func testNonCausalIsRefused() throws {
-        let method = try MethodRegistry.make(MethodSpec(parsing: "minference"))
-        XCTAssertThrowsError(try method.run(randomInputs(seq: 64, heads: 1, dim: 16, causal: false), context: RunContext(threads: 1))) {
-            XCTAssertEqual(($0 as? EngineError)?.kind, .usage)
-        }
-    }
-
     func number(_ out: MethodOutput, _ name: String) -> Double? {
         if case .number(let x)? = out.extras.first(where: { $0.name == name })?.value { return x }
         return nil

@@ -59,6 +59,17 @@ public struct MInferenceParameters: Sendable, Equatable {
         } else if p.has("layer") {
             throw EngineError.usage("method 'minference': key 'layer' needs config=FILE")
         }
+        // A size the chosen pattern never reads is a mistake, not something to ignore silently.
+        let (setting, unused): (String, [String]) = switch config == nil ? pattern : nil {
+        case .aShape?: ("pattern=a-shape", ["vertical", "slash", "last_q", "top_k"])
+        case .verticalSlash?: ("pattern=vertical-slash", ["top_k", "sink", "local"])
+        case .blockSparse?: ("pattern=block-sparse", ["vertical", "slash", "last_q", "sink", "local"])
+        case .auto?: ("pattern=auto (its candidates have their own sizes)", ["vertical", "slash", "sink", "local"])
+        case nil: ("config= (the file sets each head's sizes)", ["vertical", "slash", "sink", "local"])
+        }
+        if let key = unused.first(where: p.has) {
+            throw EngineError.usage("method 'minference': key '\(key)' has no effect with \(setting)")
+        }
     }
 
     /// The pattern head `head` runs with at sequence length `seq`, or nil for the search.
