@@ -118,7 +118,7 @@ public struct MInferenceAttention: AttentionMethod {
     /// Runs `body` with a kernel reading the inputs in place.
     func withKernel<R>(_ inputs: AttentionInputs, block: Int, tileK: Int, _ body: (SparseBlockKernel) throws -> R) rethrows -> R {
         try inputs.withPointers { p in
-            try body(SparseBlockKernel(q: p.q, k: p.k, v: p.v, seq: inputs.seq, dim: inputs.headDim,
+            try body(SparseBlockKernel(tensors: p, seq: inputs.seq, dim: inputs.headDim,
                                        groupSize: inputs.groupSize, block: block, tileK: tileK))
         }
     }

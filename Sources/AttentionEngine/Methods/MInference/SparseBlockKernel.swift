@@ -13,9 +13,7 @@ import Foundation
 /// Returns the (query, key) entries visited; the optional tally records them for the
 /// coverage map, so the map, the FLOP count and the selection all describe the same keys.
 struct SparseBlockKernel: Sendable {
-    let q: SharedReadPointer<Float>
-    let k: SharedReadPointer<Float>
-    let v: SharedReadPointer<Float>
+    let tensors: InputPointers
     let seq: Int
     let dim: Int
     let groupSize: Int
@@ -65,7 +63,7 @@ struct SparseBlockKernel: Sendable {
     func run(head: Int, queryBlock m: Int, cover: BlockCover, scratch: Scratch,
              out: UnsafeMutablePointer<Float>, tally: inout CoverageTally?) -> Int {
         let r0 = m * block, rows = min(block, seq - r0), end = r0 + rows
-        let queries = q.base + (head * seq + r0) * dim
+        let queries = tensors.q.base + (head * seq + r0) * dim
         let kvBase = (head / groupSize) * seq * dim
         switch cover {
         case .keys(let ranges, let columns):
@@ -100,7 +98,7 @@ struct SparseBlockKernel: Sendable {
         var j = keys.lowerBound
         while j < keys.upperBound {
             let count = min(tileK, keys.upperBound - j)
-            visited += attention.attend(keys: k.base + kvBase + j * dim, values: v.base + kvBase + j * dim,
+            visited += attention.attend(keys: tensors.k.base + kvBase + j * dim, values: tensors.v.base + kvBase + j * dim,
                                         firstKey: j + positionShift, count: count, causal: true)
             j += count
         }
@@ -115,8 +113,8 @@ struct SparseBlockKernel: Sendable {
             for t in 0..<count {
                 let c = Int(columns[i + t])
                 scratch.positions[t] = c
-                (scratch.gatheredK + t * dim).update(from: k.base + kvBase + c * dim, count: dim)
-                (scratch.gatheredV + t * dim).update(from: v.base + kvBase + c * dim, count: dim)
+                (scratch.gatheredK + t * dim).update(from: tensors.k.base + kvBase + c * dim, count: dim)
+                (scratch.gatheredV + t * dim).update(from: tensors.v.base + kvBase + c * dim, count: dim)
             }
             visited += scratch.main.attend(gatheredKeys: scratch.gatheredK, values: scratch.gatheredV,
                                            positions: scratch.positions, count: count, causal: true)
@@ -160,8 +158,8 @@ struct SparseBlockKernel: Sendable {
         for t in 0..<rows { (revQ + t * dim).update(from: queries + (rows - 1 - t) * dim, count: dim) }
         for u in 0..<edge {
             let j = wLast - 1 - u
-            (scratch.gatheredK + u * dim).update(from: k.base + kvBase + j * dim, count: dim)
-            (scratch.gatheredV + u * dim).update(from: v.base + kvBase + j * dim, count: dim)
+            (scratch.gatheredK + u * dim).update(from: tensors.k.base + kvBase + j * dim, count: dim)
+            (scratch.gatheredV + u * dim).update(from: tensors.v.base + kvBase + j * dim, count: dim)
         }
         reversed.begin(queries: revQ, rows: rows, firstPosition: 0)
         visited += reversed.attend(keys: scratch.gatheredK, values: scratch.gatheredV, firstKey: 1, count: edge, causal: true)
