@@ -10,7 +10,7 @@ public enum InputPreparation {
             inputs = try load(directory: dir, causal: spec.causal)
         } else {
             let shape = AttentionShape(seq: spec.seq, heads: spec.heads, kvHeads: spec.kvHeads, headDim: spec.headDim)
-            let gen = spec.workload.generator
+            let gen = spec.workload.generator(rope: rope)
             inputs = AttentionInputs(
                 q: gen.tensor(.q, shape: shape, seed: spec.seed, threads: spec.threads),
                 k: gen.tensor(.k, shape: shape, seed: spec.seed, threads: spec.threads),
