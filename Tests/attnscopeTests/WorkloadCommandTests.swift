@@ -7,7 +7,7 @@ final class WorkloadCommandTests: XCTestCase {
     func testLLMAndNeedleWorkloadsRunFromTheCommandLine() throws {
         for workload in ["llm", "needle"] {
             let p = Process()
-            p.executableURL = BinaryLocator.url
+            p.executableURL = Attnscope.url
             p.arguments = ["run", "--workload", workload, "--seq", "300", "--heads", "2", "--head-dim", "32",
                            "--repeat", "1", "--warmup", "0", "--method", "flash", "--json", "-"]
             let out = Pipe()
