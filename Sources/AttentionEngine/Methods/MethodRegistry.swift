@@ -21,6 +21,7 @@ public enum MethodRegistry {
         DenseAttention.descriptor,
         FlashAttention.descriptor,
         LongRoPEAttention.descriptor,
+        MInferenceAttention.descriptor,
     ]
 
     public static func descriptor(named name: String) throws -> MethodDescriptor {
