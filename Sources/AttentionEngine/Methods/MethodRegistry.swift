@@ -22,6 +22,7 @@ public enum MethodRegistry {
         FlashAttention.descriptor,
         LongRoPEAttention.descriptor,
         MInferenceAttention.descriptor,
+        InfiniAttention.descriptor,
     ]
 
     public static func descriptor(named name: String) throws -> MethodDescriptor {
