@@ -31,6 +31,12 @@ struct DetailsPanel {
                 case .number(let x): lines.append((e.name, x == x.rounded() && abs(x) < 1e15 ? ReadableNumbers.grouped(Int(x)) : String(format: "%.6g", x)))
                 case .text(let t): lines.append((e.name, t))
                 case .perHead(let l): lines.append((e.name, l.enumerated().map { "h\($0.offset + 1) \($0.element)" }.joined(separator: "  ")))
+                case .series(let xs):
+                    // A series as a sparkline (its last values if long) and its range.
+                    let spark = String(String.UnicodeScalarView(Sparkline(values: xs).symbols(width: inner.width - 16)))
+                    let finite = xs.filter(\.isFinite)
+                    let range = finite.isEmpty ? "" : " \(String(format: "%.3g", finite.min()!))…\(String(format: "%.3g", finite.max()!))"
+                    lines.append((e.name, spark + range))
                 }
             }
         } else {

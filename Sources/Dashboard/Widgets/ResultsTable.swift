@@ -11,6 +11,7 @@ struct ResultsTable {
 
     static let gap = 2
     static let historyWidth = 8
+    static let maxColumnWidth = 24
 
     func draw(into buf: inout CellBuffer, _ r: Rect, theme: Theme) {
         let focused = state.focus == .results && state.modal == nil
@@ -26,9 +27,10 @@ struct ResultsTable {
         }
         let rows = state.visibleRows
         let columns = ResultColumn.all(for: session.results)
-        // Each column as wide as its widest cell or its header (plus a sort mark).
+        // Each column as wide as its widest cell or its header (plus a sort mark), at most
+        // `maxColumnWidth` (longer cells, e.g. per-head lists, end in "…"; Details shows them whole).
         let widths = columns.map { c in
-            max(c.title.count + 1, rows.compactMap(\.result).map { c.text($0).count }.max() ?? 0)
+            min(ResultsTable.maxColumnWidth, max(c.title.count + 1, rows.compactMap(\.result).map { c.text($0).count }.max() ?? 0))
         }
         let labelWidth = min(24, max(8, rows.map(\.label.count).max() ?? 0))
         let historyWidth = inner.width >= 100 ? ResultsTable.historyWidth + ResultsTable.gap : 0
