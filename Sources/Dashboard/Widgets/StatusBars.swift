@@ -49,8 +49,14 @@ struct FooterBar {
         } else if let t = state.toast, t.expires > now {
             buf.put((t.isError ? " ✗ " : " ✓ ") + t.text, x: r.x, y: r.y, style: t.isError ? theme.error : theme.ok, maxWidth: r.width)
         }
-        // Help and quit always show, at the right; the rest fill from the left while they fit.
-        let pinned = Keymap.bindings(in: .global).filter { $0.action == .help || $0.action == .quit }
+        // Help and quit show at the right (not while typing, nor quit in a dialog, where
+        // those keys mean something else); the rest fill from the left while they fit.
+        var typing = state.setupEditor != nil
+        if case .prompt? = state.modal { typing = true }
+        if case .methodForm(let f)? = state.modal, f.editor != nil { typing = true }
+        let pinned = typing ? [] : Keymap.bindings(in: .global).filter {
+            $0.action == .help || ($0.action == .quit && state.modal == nil)
+        }
         var right = k.maxX
         for b in pinned.reversed() { right -= drawHint(b, into: &buf, x: right - hintWidth(b), y: k.y, theme: theme) }
         var x = k.x + 1
