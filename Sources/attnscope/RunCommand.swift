@@ -15,6 +15,7 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("save-maps"),
             help: "Write each variant's coverage map as DIR/<label>.coverage.npy (and DIR/<label>.approximate.npy for entries served approximately, e.g. by Infini's memory).")
     var saveMaps: String?
+    @Option(name: .customLong("export-config"), help: "Write the per-head patterns a minference:pattern=auto variant found to FILE (MInference's config format).") var exportConfig: String?
 
     func run() throws {
         do {
@@ -24,8 +25,9 @@ struct RunCommand: ParsableCommand {
                     + "so no output is ever held whole; save outputs from a run on --inputs files instead")
             }
             // Check every destination before the run, so a typo does not cost a long run.
-            for path in [csv, json].compactMap({ $0 }) where path != "-" { try OutputDirectory.checkParent(of: path) }
+            for path in [csv, json, exportConfig].compactMap({ $0 }) where path != "-" { try OutputDirectory.checkParent(of: path) }
             for dir in [saveOutputs, saveMaps].compactMap({ $0 }) { try OutputDirectory.create(dir) }
+            if exportConfig != nil { try PatternConfig.checkExportable(spec.methods) }
             let cancellation = CancellationFlag()
             let interrupt = InterruptHandler { cancellation.cancel() }
             defer { interrupt.restore() }
@@ -49,6 +51,9 @@ struct RunCommand: ParsableCommand {
         if let path = json {
             let text = try ResultWriters.json(spec: result.spec, rows: result.rows)
             if path == "-" { print(text, terminator: "") } else { try AtomicFile.write(text, to: path) }
+        }
+        if let path = exportConfig {
+            try AtomicFile.write(PatternConfig.exportText(rows: result.rows, methods: result.spec.methods), to: path)
         }
         for v in result.variants {
             let name = OutputDirectory.fileName(v.row.label)

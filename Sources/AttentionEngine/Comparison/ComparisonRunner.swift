@@ -70,6 +70,7 @@ public struct ComparisonRunner: Sendable {
     func runVariant(_ m: MethodSpec, _ method: any AttentionMethod, inputs: AttentionInputs, reference: Reference,
                     cancellation: CancellationFlag, listener: @escaping @Sendable (RunEvent) -> Void) throws -> VariantResult {
         listener(.variantStarted(label: m.label))
+        let method = try method.prepared(for: inputs, context: RunContext(threads: spec.threads, seed: spec.seed, cancellation: cancellation))
         let runs = spec.warmup + spec.repeat
         var times: [Double] = []
         var last: MethodOutput?

@@ -6,6 +6,15 @@ public protocol AttentionMethod: Sendable {
     /// Computes the method's output on `inputs`. Must count the FLOPs it actually
     /// performs, call `context.checkCancelled()` between tiles, and never allocate N×N.
     func run(_ inputs: AttentionInputs, context: RunContext) throws -> MethodOutput
+
+    /// Called once per variant before its warmup and timed runs, and not timed: work that
+    /// depends on the inputs but is not part of the method's per-call cost (LongRoPE's
+    /// factor search and positional metrics). Returns the method to run; by default itself.
+    func prepared(for inputs: AttentionInputs, context: RunContext) throws -> any AttentionMethod
+}
+
+extension AttentionMethod {
+    public func prepared(for inputs: AttentionInputs, context: RunContext) throws -> any AttentionMethod { self }
 }
 
 /// What a method hands back from one run.

@@ -20,6 +20,8 @@ public enum MethodRegistry {
     public static let all: [MethodDescriptor] = [
         DenseAttention.descriptor,
         FlashAttention.descriptor,
+        LongRoPEAttention.descriptor,
+        MInferenceAttention.descriptor,
         InfiniAttention.descriptor,
     ]
 
