@@ -11,7 +11,7 @@ struct AttnScope: ParsableCommand {
             With no subcommand in a terminal, opens the dashboard. Headless: `attnscope run`.
             Exit codes: 0 ok, 64 bad usage, 65 bad input data, 70 internal error, 130 interrupted.
             """,
-        subcommands: [RunCommand.self, PresetsCommand.self])
+        subcommands: [RunCommand.self, PresetsCommand.self, BenchCommand.self])
 
     mutating func run() throws {
         FileHandle.standardError.write(Data(

@@ -6,7 +6,7 @@ enum ResultTable {
         let rows = result.rows
         guard let first = rows.first else { return "" }
         let s = result.spec
-        var out = "N=\(ReadableNumbers.grouped(first.seq)) H=\(first.heads) G=\(first.kvHeads) d=\(first.headDim) "
+        let out = "N=\(ReadableNumbers.grouped(first.seq)) H=\(first.heads) G=\(first.kvHeads) d=\(first.headDim) "
             + "\(first.causal ? "causal" : "non-causal") workload=\(first.workload) seed=\(first.seed) "
             + "rope=\(s.ropeSettings.mode.rawValue) threads=\(first.threads) repeat=\(s.repeat) warmup=\(s.warmup) "
             + "reference_rows=\(first.referenceRows)/head\n"
@@ -31,7 +31,15 @@ enum ResultTable {
             }
             table.append(cells)
         }
+        return out + aligned(table)
+    }
+
+    /// Rows of cells as aligned text: the first column left-aligned, the others right-aligned,
+    /// a rule under the first row (the header).
+    static func aligned(_ table: [[String]]) -> String {
+        guard let header = table.first else { return "" }
         let widths = header.indices.map { c in table.map { $0[c].count }.max() ?? 0 }
+        var out = ""
         for (i, row) in table.enumerated() {
             let line = row.enumerated().map { c, cell in
                 c == 0 ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)

@@ -25,11 +25,13 @@ public final class QueryBlockAttention {
     public let maxKeys: Int
     /// Lane blocks of 16 query rows.
     let laneBlocks: Int
-    /// `dim` rounded up to the 4 output dims `MicroKernels.accumulate` writes per call.
+    /// `maxKeys` rounded up to the keys `MicroKernels.scores` computes per call.
+    let keysPad: Int
+    /// `dim` rounded up to the output dims `MicroKernels.accumulate` writes per call.
     let dimPad: Int
     let qt: UnsafeMutablePointer<Float>    // [laneBlocks][dim][16]: Qᵀ · log₂e/√d, padded lanes 0
     let ot: UnsafeMutablePointer<Float>    // [laneBlocks][dimPad][16]: unnormalised Oᵀ
-    let pt: UnsafeMutablePointer<Float>    // [maxKeys rounded up to 4][16]: one lane block's scores, then P
+    let pt: UnsafeMutablePointer<Float>    // [keysPad][16]: one lane block's scores, then P
     let m: UnsafeMutablePointer<Float>     // [laneBlocks·16]: running max (log₂ units)
     let l: UnsafeMutablePointer<Float>     // [laneBlocks·16]: running sum
     let tilePositions: UnsafeMutablePointer<Int>  // [maxKeys]: positions of a contiguous key range
@@ -44,10 +46,11 @@ public final class QueryBlockAttention {
         self.maxRows = maxRows
         self.maxKeys = maxKeys
         laneBlocks = (maxRows + 15) / 16
-        dimPad = (dim + 3) / 4 * 4
+        keysPad = (maxKeys + MicroKernels.width - 1) / MicroKernels.width * MicroKernels.width
+        dimPad = (dim + MicroKernels.width - 1) / MicroKernels.width * MicroKernels.width
         qt = .allocate(capacity: laneBlocks * dim * 16)
         ot = .allocate(capacity: laneBlocks * dimPad * 16)
-        pt = .allocate(capacity: (maxKeys + 3) / 4 * 4 * 16)
+        pt = .allocate(capacity: keysPad * 16)
         m = .allocate(capacity: laneBlocks * 16)
         l = .allocate(capacity: laneBlocks * 16)
         tilePositions = .allocate(capacity: maxKeys)
@@ -60,7 +63,7 @@ public final class QueryBlockAttention {
 
     /// Bytes of scratch one instance holds (for `memory_bytes`).
     public var scratchBytes: Int {
-        4 * (laneBlocks * 16 * (dim + dimPad + 2) + (maxKeys + 3) / 4 * 4 * 16) + 8 * maxKeys
+        4 * (laneBlocks * 16 * (dim + dimPad + 2) + keysPad * 16) + 8 * maxKeys
     }
 
     /// Starts a block: `queries` points at `rows` consecutive query rows (stride `dim`)
@@ -145,23 +148,27 @@ public final class QueryBlockAttention {
             + SIMD16<Float>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
         let mOld = load(m + b * 16)
         var mNew = mOld
-        // S = Q·Kᵀ four keys at a time; a short last group repeats its last key (and
+        // S = Q·Kᵀ six keys at a time; a short last group repeats its last key (and
         // position), which leaves the max unchanged and is never read past `count`.
         var j = 0
         while j < count {
-            let r = (j, min(j + 1, count - 1), min(j + 2, count - 1), min(j + 3, count - 1))
-            var s = MicroKernels.scores(qt: q, dim: dim, keys + r.0 * dim, keys + r.1 * dim,
-                                        keys + r.2 * dim, keys + r.3 * dim)
-            if j + 3 >= maskFrom {
+            let last = count - 1
+            let r = (j, min(j + 1, last), min(j + 2, last), min(j + 3, last), min(j + 4, last), min(j + 5, last))
+            var s = MicroKernels.scores(qt: q, dim: dim, (keys + r.0 * dim, keys + r.1 * dim, keys + r.2 * dim,
+                                                          keys + r.3 * dim, keys + r.4 * dim, keys + r.5 * dim))
+            if r.5 >= maskFrom {
                 s.0.replace(with: -.infinity, where: lanePosition .< Float(positions[r.0]))
                 s.1.replace(with: -.infinity, where: lanePosition .< Float(positions[r.1]))
                 s.2.replace(with: -.infinity, where: lanePosition .< Float(positions[r.2]))
                 s.3.replace(with: -.infinity, where: lanePosition .< Float(positions[r.3]))
+                s.4.replace(with: -.infinity, where: lanePosition .< Float(positions[r.4]))
+                s.5.replace(with: -.infinity, where: lanePosition .< Float(positions[r.5]))
             }
-            mNew = lanewiseMax(mNew, lanewiseMax(lanewiseMax(s.0, s.1), lanewiseMax(s.2, s.3)))
+            mNew = lanewiseMax(mNew, lanewiseMax(lanewiseMax(s.0, s.1), lanewiseMax(lanewiseMax(s.2, s.3), lanewiseMax(s.4, s.5))))
             let out = pt + j * 16
-            store(s.0, out); store(s.1, out + 16); store(s.2, out + 32); store(s.3, out + 48)
-            j += 4
+            store(s.0, out); store(s.1, out + 16); store(s.2, out + 32)
+            store(s.3, out + 48); store(s.4, out + 64); store(s.5, out + 80)
+            j += MicroKernels.width
         }
         // P = 2^(S − m'), masked entries (−∞) become exactly 0.
         var sum = SIMD16<Float>.zero
@@ -173,13 +180,15 @@ public final class QueryBlockAttention {
         let alpha = fastExp2(mOld - mNew)
         store(load(l + b * 16) * alpha + sum, l + b * 16)
         store(mNew, m + b * 16)
-        // O = O·α + P·V, four output dims at a time; dims past `dim` read the last column.
+        // O = O·α + P·V, six output dims at a time; dims past `dim` read the last column.
         let o = ot + b * dimPad * 16
+        let lastColumn = dim - 1
         var c = 0
         while c < dim {
-            let cols = (c, min(c + 1, dim - 1), min(c + 2, dim - 1), min(c + 3, dim - 1))
+            let cols = (c, min(c + 1, lastColumn), min(c + 2, lastColumn), min(c + 3, lastColumn),
+                        min(c + 4, lastColumn), min(c + 5, lastColumn))
             MicroKernels.accumulate(ot: o + c * 16, alpha: alpha, pt: pt, keys: count, v: values, ldv: dim, cols: cols)
-            c += 4
+            c += MicroKernels.width
         }
     }
 
