@@ -65,6 +65,8 @@ public struct FlashAttention: AttentionMethod {
                 let keyEnd = causal ? r0 + rows : n
                 var c0 = 0
                 while c0 < keyEnd {
+                    // Checked per key tile, so a cancelled run stops within one tile's work.
+                    if context.cancellation.isCancelled { return }
                     let count = min(bk, keyEnd - c0)
                     let base = (kvh * n + c0) * d
                     visited += block.attend(keys: kp.base + base, values: vp.base + base, firstKey: c0, count: count, causal: causal)
