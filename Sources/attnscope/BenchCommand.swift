@@ -31,7 +31,7 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("reference-rows"), help: "Query rows per head checked against the float64 reference.")
     var referenceRows = 16
     @Option(help: "Peer from bench_peers.py (numpy, torch_fp32, ...), or none.") var peer = "numpy"
-    @Option(name: .customLong("peers-dir"), help: "Directory of bench_peers.py (default: ../shared/tools/peers from the package root).")
+    @Option(name: .customLong("peers-dir"), help: "Directory of bench_peers.py (default: the nearest shared/tools/peers above the package root).")
     var peersDir: String?
     @Option(help: "Python for the peer (must import numpy and threadpoolctl); default: a venv in .build/peers-venv.")
     var python: String?
@@ -116,8 +116,8 @@ struct BenchCommand: ParsableCommand {
     /// Finds the peers' script and a Python that can run it.
     private func preparePeer() throws -> PeerBenchmark {
         let root = PackageRoot.find()
-        guard let dir = peersDir ?? root.map({ $0 + "/../shared/tools/peers" }) else {
-            throw EngineError.usage("cannot find the package root to locate the peers: pass --peers-dir DIR (or --peer none)")
+        guard let dir = peersDir ?? root.flatMap(PackageRoot.sharedPeers) else {
+            throw EngineError.usage("cannot find shared/tools/peers above the package root: pass --peers-dir DIR (or --peer none)")
         }
         try PeerBenchmark.checkDirectory(dir)
         let venv = (root ?? FileManager.default.currentDirectoryPath) + "/.build/peers-venv"
@@ -144,5 +144,17 @@ enum PackageRoot {
             }
         }
         return nil
+    }
+
+    /// `shared/tools/peers` in the closest parent of `root` that has one: `../shared/tools/peers`
+    /// for a checkout beside `shared/`, further up for a worktree nested one level deeper.
+    static func sharedPeers(above root: String) -> String? {
+        var dir = URL(fileURLWithPath: root).standardizedFileURL.deletingLastPathComponent()
+        while true {
+            let candidate = dir.appendingPathComponent("shared/tools/peers")
+            if FileManager.default.fileExists(atPath: candidate.appendingPathComponent(PeerBenchmark.script).path) { return candidate.path }
+            if dir.path == "/" { return nil }
+            dir.deleteLastPathComponent()
+        }
     }
 }
