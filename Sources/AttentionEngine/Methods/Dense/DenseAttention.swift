@@ -23,12 +23,9 @@ public struct DenseAttention: AttentionMethod {
         let entries = Atomic<Int>(0)
         let done = Atomic<Int>(0)
         let scale = 1 / Float(d).squareRoot()
-        out.data.withUnsafeMutableBufferPointer { ob in
-        inputs.q.data.withUnsafeBufferPointer { qb in
-        inputs.k.data.withUnsafeBufferPointer { kb in
-        inputs.v.data.withUnsafeBufferPointer { vb in
-            let o = SharedPointer(ob.baseAddress!)
-            let (qp, kp, vp) = (SharedReadPointer(qb.baseAddress!), SharedReadPointer(kb.baseAddress!), SharedReadPointer(vb.baseAddress!))
+        out.withSharedPointer { o in
+        inputs.withPointers { p in
+            let (qp, kp, vp) = (p.q, p.k, p.v)
             ParallelFor.run(count: h * blocks, threads: context.threads) { item in
                 if context.cancellation.isCancelled { return }
                 let head = item % h, r0 = (blocks - 1 - item / h) * rowBlock
@@ -61,7 +58,7 @@ public struct DenseAttention: AttentionMethod {
                 entries.add(visited, ordering: .relaxed)
                 context.progress(Double(done.add(1, ordering: .relaxed).newValue) / Double(h * blocks))
             }
-        }}}}
+        }}
         try context.checkCancelled()
         // Scratch: one score row and one accumulator per worker.
         let memory = min(context.threads, h * blocks) * (n + d) * MemoryLayout<Float>.size
