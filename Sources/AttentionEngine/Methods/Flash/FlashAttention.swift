@@ -51,12 +51,9 @@ public struct FlashAttention: AttentionMethod {
         let done = Atomic<Int>(0)
         let total = h * qTiles
         var scratch = 0
-        out.data.withUnsafeMutableBufferPointer { ob in
-        inputs.q.data.withUnsafeBufferPointer { qb in
-        inputs.k.data.withUnsafeBufferPointer { kb in
-        inputs.v.data.withUnsafeBufferPointer { vb in
-            let o = SharedPointer(ob.baseAddress!)
-            let (qp, kp, vp) = (SharedReadPointer(qb.baseAddress!), SharedReadPointer(kb.baseAddress!), SharedReadPointer(vb.baseAddress!))
+        out.withSharedPointer { o in
+        inputs.withPointers { p in
+            let (qp, kp, vp) = (p.q, p.k, p.v)
             scratch = QueryBlockAttention(dim: d, maxRows: bq, maxKeys: bk).scratchBytes * min(context.threads, total)
             // Items go head by head, so the workers share one head's K/V in cache, and within
             // a head from the last query tile to the first: causal tiles cost less the earlier
@@ -92,7 +89,7 @@ public struct FlashAttention: AttentionMethod {
                 let finished = done.add(1, ordering: .relaxed).newValue
                 context.progress(Double(finished) / Double(total))
             }
-        }}}}
+        }}
         try context.checkCancelled()
         return MethodOutput(output: out, flops: entries.load(ordering: .relaxed) * FlopCount.perEntry(headDim: d),
                             memoryBytes: scratch, coverage: coverage.finish(causal: causal),
