@@ -68,6 +68,7 @@ public struct ResultRow: Sendable, Equatable {
             case .number(let x): f.append((e.name, .number(x)))
             case .text(let s): f.append((e.name, .text(s)))
             case .perHead(let l): f.append((e.name, .list(l)))
+            case .series(let xs): f.append((e.name, .list(xs.map(ResultWriters.numberText))))
             }
         }
         return f

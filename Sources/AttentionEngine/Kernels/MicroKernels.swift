@@ -1,67 +1,60 @@
-/// Register-blocked SIMD micro-kernels for the two products of attention, with 16 query
-/// rows in the lanes of a SIMD16 ("lane block") and 6 keys or 6 output dims per call:
-/// 6 SIMD16 accumulators = 12 ymm registers with AVX2, plus 2 for the loaded lane vector
-/// and 1 for the broadcast: 15 of the 16 ymm registers, no spills. Twelve independent
-/// FMA chains cover the FMA latency (4 cycles × 2 per cycle on Zen 4) with room to spare. Keys and values are read in place, one scalar broadcast at a time, so
-/// nothing is packed per key tile; only the queries are transposed, once per block.
+/// Register-blocked SIMD micro-kernels for the two products of attention on packed tiles
+/// (Kᵀ packed per key tile, query rows broadcast), used by the emulated low-precision
+/// kernels, whose operands are rounded copies anyway; the float32 core uses
+/// `LaneBlockKernels`. Blocks of 4 query rows × 16 columns keep 4 SIMD16 accumulators
+/// (8 ymm registers with AVX2), which holds without spilling (DESIGN.md §3). All sizes are
+/// padded by the caller: rows to 4, columns and head dims to 16.
 enum MicroKernels {
-    /// Keys per `scores` call and output dims per `accumulate` call.
-    static let width = 6
-
-    /// Scores of 6 keys against one lane block:
-    ///
-    ///     s_r[lane] = Σ_c K_r[c] · Qᵀ[c][lane],   r = 0…5,  c = 0 ..< dim
-    ///
-    /// `qt` is the lane block's transposed queries, `dim` rows of 16 floats; `k` holds the
-    /// 6 key rows (a caller short of keys repeats one).
+    /// S[rows][width] = Q[rows][dPad] · Kt[dPad][width]  (Kt is Kᵀ, leading dim ldk).
     @inline(__always)
-    static func scores(qt: UnsafePointer<Float>, dim: Int, _ k: Six<UnsafePointer<Float>>) -> Six<SIMD16<Float>> {
-        var a0 = SIMD16<Float>.zero, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0
-        var q = qt
-        for c in 0..<dim {
-            let b = load(q)
-            a0 = a0.addingProduct(SIMD16(repeating: k.0[c]), b)
-            a1 = a1.addingProduct(SIMD16(repeating: k.1[c]), b)
-            a2 = a2.addingProduct(SIMD16(repeating: k.2[c]), b)
-            a3 = a3.addingProduct(SIMD16(repeating: k.3[c]), b)
-            a4 = a4.addingProduct(SIMD16(repeating: k.4[c]), b)
-            a5 = a5.addingProduct(SIMD16(repeating: k.5[c]), b)
-            q += 16
+    static func scores(q: UnsafePointer<Float>, kt: UnsafePointer<Float>, s: UnsafeMutablePointer<Float>,
+                       rows: Int, dPad: Int, width: Int, ldk: Int, lds: Int) {
+        var i = 0
+        while i < rows {
+            let q0 = q + i * dPad, q1 = q0 + dPad, q2 = q1 + dPad, q3 = q2 + dPad
+            var c = 0
+            while c < width {
+                var a0 = SIMD16<Float>.zero, a1 = a0, a2 = a0, a3 = a0
+                for k in 0..<dPad {
+                    let b = load(kt + k * ldk + c)
+                    a0 = a0.addingProduct(SIMD16(repeating: q0[k]), b)
+                    a1 = a1.addingProduct(SIMD16(repeating: q1[k]), b)
+                    a2 = a2.addingProduct(SIMD16(repeating: q2[k]), b)
+                    a3 = a3.addingProduct(SIMD16(repeating: q3[k]), b)
+                }
+                let out = s + i * lds + c
+                store(a0, out); store(a1, out + lds); store(a2, out + 2 * lds); store(a3, out + 3 * lds)
+                c += 16
+            }
+            i += 4
         }
-        return (a0, a1, a2, a3, a4, a5)
     }
 
-    /// Rescales and accumulates 6 output dims of one lane block over `keys` keys:
-    ///
-    ///     Oᵀ[c_r][lane] = Oᵀ[c_r][lane] · α[lane] + Σ_j V_j[c_r] · Pᵀ[j][lane]
-    ///
-    /// `ot` points at Oᵀ row c_0 (rows of 16 floats, c_r = c_0 + r), `pt` at Pᵀ (`keys`
-    /// rows of 16), `v` at value row 0 (stride `ldv`), `cols` at the 6 column offsets to read.
+    /// O[rows][dPad] += P[rows][keys] · V[keys][dPad]  (V rows at stride ldv ≥ dPad's used part).
     @inline(__always)
-    static func accumulate(ot: UnsafeMutablePointer<Float>, alpha: SIMD16<Float>,
-                           pt: UnsafePointer<Float>, keys: Int,
-                           v: UnsafePointer<Float>, ldv: Int, cols: Six<Int>) {
-        var a0 = load(ot) * alpha, a1 = load(ot + 16) * alpha, a2 = load(ot + 32) * alpha
-        var a3 = load(ot + 48) * alpha, a4 = load(ot + 64) * alpha, a5 = load(ot + 80) * alpha
-        var vr = v, p = pt
-        for _ in 0..<keys {
-            let b = load(p)
-            a0 = a0.addingProduct(SIMD16(repeating: vr[cols.0]), b)
-            a1 = a1.addingProduct(SIMD16(repeating: vr[cols.1]), b)
-            a2 = a2.addingProduct(SIMD16(repeating: vr[cols.2]), b)
-            a3 = a3.addingProduct(SIMD16(repeating: vr[cols.3]), b)
-            a4 = a4.addingProduct(SIMD16(repeating: vr[cols.4]), b)
-            a5 = a5.addingProduct(SIMD16(repeating: vr[cols.5]), b)
-            vr += ldv
-            p += 16
+    static func accumulate(p: UnsafePointer<Float>, v: UnsafePointer<Float>, o: UnsafeMutablePointer<Float>,
+                           rows: Int, dPad: Int, keys: Int, ldp: Int, ldv: Int) {
+        var i = 0
+        while i < rows {
+            let p0 = p + i * ldp, p1 = p0 + ldp, p2 = p1 + ldp, p3 = p2 + ldp
+            var c = 0
+            while c < dPad {
+                let out = o + i * dPad + c
+                var a0 = load(out), a1 = load(out + dPad), a2 = load(out + 2 * dPad), a3 = load(out + 3 * dPad)
+                for j in 0..<keys {
+                    let b = load(v + j * ldv + c)
+                    a0 = a0.addingProduct(SIMD16(repeating: p0[j]), b)
+                    a1 = a1.addingProduct(SIMD16(repeating: p1[j]), b)
+                    a2 = a2.addingProduct(SIMD16(repeating: p2[j]), b)
+                    a3 = a3.addingProduct(SIMD16(repeating: p3[j]), b)
+                }
+                store(a0, out); store(a1, out + dPad); store(a2, out + 2 * dPad); store(a3, out + 3 * dPad)
+                c += 16
+            }
+            i += 4
         }
-        store(a0, ot); store(a1, ot + 16); store(a2, ot + 32)
-        store(a3, ot + 48); store(a4, ot + 64); store(a5, ot + 80)
     }
 }
-
-/// Six values of one type: the rows of a micro-kernel call.
-typealias Six<T> = (T, T, T, T, T, T)
 
 @inline(__always) func load(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
     UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)

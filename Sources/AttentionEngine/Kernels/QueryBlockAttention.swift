@@ -25,9 +25,9 @@ public final class QueryBlockAttention {
     public let maxKeys: Int
     /// Lane blocks of 16 query rows.
     let laneBlocks: Int
-    /// `maxKeys` rounded up to the keys `MicroKernels.scores` computes per call.
+    /// `maxKeys` rounded up to the keys `LaneBlockKernels.scores` computes per call.
     let keysPad: Int
-    /// `dim` rounded up to the output dims `MicroKernels.accumulate` writes per call.
+    /// `dim` rounded up to the output dims `LaneBlockKernels.accumulate` writes per call.
     let dimPad: Int
     let qt: UnsafeMutablePointer<Float>    // [laneBlocks][dim][16]: Qᵀ · log₂e/√d, padded lanes 0
     let ot: UnsafeMutablePointer<Float>    // [laneBlocks][dimPad][16]: unnormalised Oᵀ
@@ -46,8 +46,8 @@ public final class QueryBlockAttention {
         self.maxRows = maxRows
         self.maxKeys = maxKeys
         laneBlocks = (maxRows + 15) / 16
-        keysPad = (maxKeys + MicroKernels.width - 1) / MicroKernels.width * MicroKernels.width
-        dimPad = (dim + MicroKernels.width - 1) / MicroKernels.width * MicroKernels.width
+        keysPad = (maxKeys + LaneBlockKernels.width - 1) / LaneBlockKernels.width * LaneBlockKernels.width
+        dimPad = (dim + LaneBlockKernels.width - 1) / LaneBlockKernels.width * LaneBlockKernels.width
         qt = .allocate(capacity: laneBlocks * dim * 16)
         ot = .allocate(capacity: laneBlocks * dimPad * 16)
         pt = .allocate(capacity: keysPad * 16)
@@ -154,7 +154,7 @@ public final class QueryBlockAttention {
         while j < count {
             let last = count - 1
             let r = (j, min(j + 1, last), min(j + 2, last), min(j + 3, last), min(j + 4, last), min(j + 5, last))
-            var s = MicroKernels.scores(qt: q, dim: dim, (keys + r.0 * dim, keys + r.1 * dim, keys + r.2 * dim,
+            var s = LaneBlockKernels.scores(qt: q, dim: dim, (keys + r.0 * dim, keys + r.1 * dim, keys + r.2 * dim,
                                                           keys + r.3 * dim, keys + r.4 * dim, keys + r.5 * dim))
             if r.5 >= maskFrom {
                 s.0.replace(with: -.infinity, where: lanePosition .< Float(positions[r.0]))
@@ -168,7 +168,7 @@ public final class QueryBlockAttention {
             let out = pt + j * 16
             store(s.0, out); store(s.1, out + 16); store(s.2, out + 32)
             store(s.3, out + 48); store(s.4, out + 64); store(s.5, out + 80)
-            j += MicroKernels.width
+            j += LaneBlockKernels.width
         }
         // P = 2^(S − m'), masked entries (−∞) become exactly 0.
         var sum = SIMD16<Float>.zero
@@ -187,8 +187,8 @@ public final class QueryBlockAttention {
         while c < dim {
             let cols = (c, min(c + 1, lastColumn), min(c + 2, lastColumn), min(c + 3, lastColumn),
                         min(c + 4, lastColumn), min(c + 5, lastColumn))
-            MicroKernels.accumulate(ot: o + c * 16, alpha: alpha, pt: pt, keys: count, v: values, ldv: dim, cols: cols)
-            c += MicroKernels.width
+            LaneBlockKernels.accumulate(ot: o + c * 16, alpha: alpha, pt: pt, keys: count, v: values, ldv: dim, cols: cols)
+            c += LaneBlockKernels.width
         }
     }
 

@@ -7,18 +7,31 @@ public enum WorkloadKind: String, Codable, Sendable, CaseIterable {
     case random
     /// N(0,1) plus N(0,100)·Bernoulli(0.001) per entry: FlashAttention-3's numerical-error setup.
     case outliers
+    /// Structure of real long-context heads (sinks, local window, stripes, slash lines,
+    /// topic blocks), written as content for the RoPE stage to rotate: `LLMWorkload`.
+    case llm
+    /// `llm` plus a planted key/value pair the last queries retrieve: `NeedleWorkload`.
+    case needle
 
     /// LLM-like content is written before RoPE and rotated by the positional stage.
     public var defaultRope: RopeSettings.Mode {
         switch self {
         case .random, .outliers: .none
+        case .llm, .needle: .standard
         }
     }
 
-    public var generator: any WorkloadGenerator {
+    /// The generator, with LLM-like content written for standard RoPE (base 10000, half pairs).
+    public var generator: any WorkloadGenerator { generator(rope: .standard) }
+
+    /// The generator, with LLM-like content written for a positional stage of `rope`'s base
+    /// and pairing style (its mode does not matter: `--rope none` uses the same content).
+    public func generator(rope: RopeSettings) -> any WorkloadGenerator {
         switch self {
         case .random: GaussianWorkload(outlierProbability: 0)
         case .outliers: GaussianWorkload(outlierProbability: 0.001)
+        case .llm: LLMWorkload(rope: rope)
+        case .needle: NeedleWorkload(llm: LLMWorkload(rope: rope))
         }
     }
 }
@@ -38,15 +51,19 @@ public protocol WorkloadGenerator: Sendable {
 extension WorkloadGenerator {
     public func annotations(shape: AttentionShape, seed: UInt64) -> WorkloadAnnotations { .init() }
 
-    /// Generates the whole of one tensor, heads in parallel.
+    /// Generates the whole of one tensor, blocks of rows of every head in parallel.
     public func tensor(_ which: QKV, shape: AttentionShape, seed: UInt64, threads: Int) -> HeadTensor {
         let heads = which == .q ? shape.heads : shape.kvHeads
         var t = HeadTensor(heads: heads, seq: shape.seq, dim: shape.headDim)
-        let stride = t.headStride
+        let block = 4096
+        let blocks = (shape.seq + block - 1) / block
+        let (seq, dim) = (shape.seq, shape.headDim)
         t.data.withUnsafeMutableBufferPointer { buf in
             let out = SharedPointer(buf.baseAddress!)
-            ParallelFor.run(count: heads, threads: threads) { h in
-                fill(which, head: h, rows: 0..<shape.seq, shape: shape, seed: seed, into: out.base + h * stride)
+            ParallelFor.run(count: heads * blocks, threads: threads) { item in
+                let h = item / blocks, r0 = (item % blocks) * block
+                let rows = r0..<min(seq, r0 + block)
+                fill(which, head: h, rows: rows, shape: shape, seed: seed, into: out.base + (h * seq + r0) * dim)
             }
         }
         return t
