@@ -18,18 +18,22 @@ extension FlashAttention: StreamingAttentionMethod {
 }
 
 /// Flash attention of the reference rows against keys that arrive segment by segment.
-/// Per segment, every row whose keys include the whole segment (all rows past it; every
-/// row without the causal mask) is attended in blocks of `tiles.q` rows, and a row inside
-/// the segment alone, causally up to itself; each gives a partial result (O_s, normalised,
-/// and its log-sum-exp L_s) that is merged into the row's running one:
+/// Each segment is taken in chunks about as long as the gap between reference rows. Per
+/// chunk, every row whose keys include the whole chunk (all rows past it; every row
+/// without the causal mask) is attended in blocks of `tiles.q` rows, and a row inside the
+/// chunk alone, causally up to itself (short chunks keep this slow 1-row case rare); each
+/// gives a partial result (O_c, normalised, and its log-sum-exp L_c) merged into the row's
+/// running one:
 ///
-///     L = log(e^{L_old} + e^{L_s}),     O = O_old·e^{L_old − L} + O_s·e^{L_s − L}
+///     L = log(e^{L_old} + e^{L_c}),     O = O_old·e^{L_old − L} + O_c·e^{L_c − L}
 ///
-/// which is the online softmax applied per segment instead of per key tile.
+/// which is the online softmax applied per chunk instead of per key tile.
 final class SampledRowsFlashStream: AttentionStream {
     let tiles: (q: Int, k: Int)
     let setup: StreamSetup
     let context: RunContext
+    /// Keys per chunk: the gap between reference rows, at least 256.
+    let chunk: Int
     private var logSumExp: [Float]
     private var output: HeadTensor
     private var entries = 0
@@ -38,16 +42,26 @@ final class SampledRowsFlashStream: AttentionStream {
         self.tiles = tiles
         self.setup = setup
         self.context = context
+        chunk = max(256, setup.shape.seq / max(1, setup.rows.count))
         logSumExp = [Float](repeating: -.infinity, count: setup.shape.heads * setup.rows.count)
         output = HeadTensor(heads: setup.shape.heads, seq: setup.rows.count, dim: setup.shape.headDim)
     }
 
     func consume(_ segment: AttentionInputs, firstRow: Int) throws {
+        for keys in rowRanges(seq: segment.seq, length: chunk) {
+            attend(segment, keys: keys, firstRow: firstRow)
+            try context.checkCancelled()
+        }
+    }
+
+    /// Attends every reference row that sees any of keys `keys` (rows of `segment`, whose
+    /// first row is at position `firstRow`) to those keys, and merges.
+    private func attend(_ segment: AttentionInputs, keys: Range<Int>, firstRow: Int) {
         let rows = setup.rows, causal = setup.causal, tiles = tiles, context = context
-        let end = firstRow + segment.seq
+        let start = firstRow + keys.lowerBound, end = firstRow + keys.upperBound
         let d = setup.shape.headDim, h = setup.shape.heads, group = setup.shape.heads / setup.shape.kvHeads
-        // Row indices [first, whole) lie inside the segment (causal); [whole, count) see all of it.
-        let first = causal ? rows.partitioningIndex { $0 >= firstRow } : 0
+        // Row indices [first, whole) lie inside the chunk (causal); [whole, count) see all of it.
+        let first = causal ? rows.partitioningIndex { $0 >= start } : 0
         let whole = causal ? rows.partitioningIndex { $0 >= end - 1 } : 0
         let blocks = (rows.count - whole + tiles.q - 1) / tiles.q
         let items = whole - first + blocks
@@ -63,20 +77,20 @@ final class SampledRowsFlashStream: AttentionStream {
                 if context.cancellation.isCancelled { return }
                 let head = item / items, k = item % items
                 let (idx0, count, keyCount) = k < whole - first
-                    ? (first + k, 1, rows[first + k] + 1 - firstRow)
-                    : (whole + (k - whole + first) * tiles.q, min(tiles.q, rows.count - whole - (k - whole + first) * tiles.q), segment.seq)
+                    ? (first + k, 1, rows[first + k] + 1 - start)
+                    : (whole + (k - whole + first) * tiles.q, min(tiles.q, rows.count - whole - (k - whole + first) * tiles.q), keys.count)
                 let state = head * rows.count + idx0
                 let block = QueryBlockAttention(dim: d, maxRows: tiles.q, maxKeys: tiles.k)
-                // Inside the segment the mask is needed (one row at its own position); rows
+                // Inside the chunk the mask is needed (one row at its own position); rows
                 // past it see every key, so their block ignores positions.
                 block.begin(queries: qp.base + state * d, rows: count, firstPosition: count == 1 ? rows[idx0] : 0)
-                let masked = causal && keyCount < segment.seq
-                let kvBase = (head / group) * segment.seq * d
+                let masked = causal && keyCount < keys.count
+                let kvBase = ((head / group) * segment.seq + keys.lowerBound) * d
                 var n = 0, k0 = 0
                 while k0 < keyCount {
                     let c = min(tiles.k, keyCount - k0)
                     n += block.attend(keys: kp.base + kvBase + k0 * d, values: vp.base + kvBase + k0 * d,
-                                      firstKey: firstRow + k0, count: c, causal: masked)
+                                      firstKey: start + k0, count: c, causal: masked)
                     k0 += c
                 }
                 let partial = UnsafeMutablePointer<Float>.allocate(capacity: count * d)
@@ -93,7 +107,6 @@ final class SampledRowsFlashStream: AttentionStream {
                 visited.add(n, ordering: .relaxed)
             }
         }}}}}
-        try context.checkCancelled()
         entries += visited.load(ordering: .relaxed)
     }
 

@@ -4,8 +4,8 @@ import Synchronization
 /// s = rows c_s ..< c_s + T of every head:
 ///
 ///  1. per query head and tile of query rows (in parallel):
-///       A_dot = causal softmax attention over the segment's own keys only (the flash
-///               kernel's `QueryBlockAttention`, rotated q/k),
+///       A_dot = softmax attention over the segment's own keys only, causal unless the run
+///               is not (the flash kernel's `QueryBlockAttention`, rotated q/k),
 ///       A_mem = σ(Q) M / (σ(Q) z + eps) from the memory of segments 0 ..< s (unrotated Q;
 ///               skipped for s = 0, where M = z = 0 makes it exactly 0),
 ///       A     = w·A_mem + (1 − w)·A_dot;
@@ -14,7 +14,9 @@ import Synchronization
 ///     (skipped after the last segment, which no segment reads).
 ///
 /// State carried between segments: the memory (d·(d + 1) floats per kv head), counters and
-/// the coverage tallies. Nothing depends on N but the counters.
+/// the coverage tallies. Nothing depends on N but the counters. Workers share it within a
+/// phase (hence `@unchecked Sendable`): they write disjoint rows, atomics and locked tallies;
+/// `segmentsDone` and the memory's flag change only between phases.
 final class InfiniRun: @unchecked Sendable {
     let method: InfiniAttention
     let shape: AttentionShape
