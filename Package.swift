@@ -35,7 +35,7 @@ let package = Package(
             ]),
         .target(name: "TestSupport", dependencies: ["AttentionEngine"], path: "Tests/TestSupport"),
         .testTarget(name: "AttentionEngineTests", dependencies: ["AttentionEngine", "TestSupport"]),
-        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "TestSupport"]),
+        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "TestSupport"], exclude: ["Frames"]),
         .testTarget(name: "attnscopeTests", dependencies: ["TestSupport"]),
     ]
 )

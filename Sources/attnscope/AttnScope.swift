@@ -1,5 +1,6 @@
 import ArgumentParser
 import AttentionEngine
+import Dashboard
 import Foundation
 
 @main
@@ -11,12 +12,21 @@ struct AttnScope: ParsableCommand {
             With no subcommand in a terminal, opens the dashboard. Headless: `attnscope run`.
             Exit codes: 0 ok, 64 bad usage, 65 bad input data, 70 internal error, 130 interrupted.
             """,
-        subcommands: [RunCommand.self, PresetsCommand.self])
+        subcommands: [RunCommand.self, TUICommand.self, PresetsCommand.self, RopeCommand.self])
 
+    /// No subcommand: the dashboard if stdin and stdout are a known terminal; otherwise one
+    /// line on stderr, nothing on stdout, exit 64.
     mutating func run() throws {
-        FileHandle.standardError.write(Data(
-            "attnscope: the dashboard needs a terminal; run `attnscope run --help` for headless comparisons, or `attnscope --help`\n".utf8))
-        throw ExitCode(64)
+        if let problem = Dashboard.terminalProblem() {
+            FileHandle.standardError.write(Data("attnscope: \(TUICommand.noTerminalMessage(problem))\n".utf8))
+            throw ExitCode(64)
+        }
+        do {
+            let presets = PresetLibrary()
+            try Dashboard.run(spec: try Dashboard.initialSpec(preset: nil, presets: presets), presets: presets)
+        } catch {
+            throw reportedExit(error)
+        }
     }
 }
 

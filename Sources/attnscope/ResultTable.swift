@@ -25,7 +25,7 @@ enum ResultTable {
                 switch r.value(of: name) {
                 case .number(let x)?: cells.append(x == x.rounded() && abs(x) < 1e9 ? String(Int(x)) : String(format: "%.4g", x))
                 case .text(let t)?: cells.append(t)
-                case .list(let l)?: cells.append(l.joined(separator: ","))
+                case .list(let l)?: cells.append(l.count <= 16 ? l.joined(separator: ",") : "\(l.count) values (--json/--csv)")
                 default: cells.append("")
                 }
             }

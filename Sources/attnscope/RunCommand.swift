@@ -12,12 +12,22 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Write the result rows as CSV to FILE, or - for stdout.") var csv: String?
     @Option(help: "Write {\"spec\": …, \"rows\": […]} as JSON to FILE, or - for stdout.") var json: String?
     @Option(name: .customLong("save-outputs"), help: "Write each variant's output as DIR/<label>.npy.") var saveOutputs: String?
-    @Option(name: .customLong("save-maps"), help: "Write each variant's coverage map as DIR/<label>.coverage.npy.") var saveMaps: String?
+    @Option(name: .customLong("save-maps"),
+            help: "Write each variant's coverage map as DIR/<label>.coverage.npy (and DIR/<label>.approximate.npy for entries served approximately, e.g. by Infini's memory).")
+    var saveMaps: String?
+    @Option(name: .customLong("export-config"), help: "Write the per-head patterns a minference:pattern=auto variant found to FILE (MInference's config format).") var exportConfig: String?
 
     func run() throws {
         do {
             let spec = try options.spec()
+            if saveOutputs != nil, try ComparisonRunner.streams(spec) {
+                throw EngineError.usage("--save-outputs is unavailable for this run: it streams (generated workload, every method can stream), "
+                    + "so no output is ever held whole; save outputs from a run on --inputs files instead")
+            }
+            // Check every destination before the run, so a typo does not cost a long run.
+            for path in [csv, json, exportConfig].compactMap({ $0 }) where path != "-" { try OutputDirectory.checkParent(of: path) }
             for dir in [saveOutputs, saveMaps].compactMap({ $0 }) { try OutputDirectory.create(dir) }
+            if exportConfig != nil { try PatternConfig.checkExportable(spec.methods) }
             let cancellation = CancellationFlag()
             let interrupt = InterruptHandler { cancellation.cancel() }
             defer { interrupt.restore() }
@@ -42,10 +52,14 @@ struct RunCommand: ParsableCommand {
             let text = try ResultWriters.json(spec: result.spec, rows: result.rows)
             if path == "-" { print(text, terminator: "") } else { try AtomicFile.write(text, to: path) }
         }
+        if let path = exportConfig {
+            try AtomicFile.write(PatternConfig.exportText(rows: result.rows, methods: result.spec.methods), to: path)
+        }
         for v in result.variants {
             let name = OutputDirectory.fileName(v.row.label)
             if let dir = saveOutputs, let out = v.output { try NPYFile.write(out, to: "\(dir)/\(name).npy") }
             if let dir = saveMaps, let map = v.coverage { try NPYFile.write(map.tensor, to: "\(dir)/\(name).coverage.npy") }
+            if let dir = saveMaps, let map = v.approximateCoverage { try NPYFile.write(map.tensor, to: "\(dir)/\(name).approximate.npy") }
         }
     }
 }
@@ -54,6 +68,14 @@ enum OutputDirectory {
     static func create(_ dir: String) throws {
         do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
             throw EngineError.usage("cannot create directory \(dir): \(error.localizedDescription)")
+        }
+    }
+
+    static func checkParent(of path: String) throws {
+        let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
+            throw EngineError.usage("cannot write \(path): directory \(dir) does not exist")
         }
     }
 

@@ -29,6 +29,12 @@ struct RunOptions: ParsableArguments {
 
     /// The preset (or defaults) with every given flag applied, validated.
     func spec() throws -> RunSpec {
+        if inputs != nil {
+            let shapeFlags = [("--seq", seq), ("--heads", heads), ("--kv-heads", kvHeads), ("--head-dim", headDim)]
+            if let given = shapeFlags.first(where: { $0.1 != nil }) {
+                throw EngineError.usage("\(given.0) cannot be combined with --inputs: the shape comes from the files")
+            }
+        }
         var s = try preset.map(PresetFile.load) ?? RunSpec()
         if let v = seq { s.seq = v }
         if let v = heads { s.heads = v; if kvHeads == nil && preset == nil { s.kvHeads = v } }

@@ -23,3 +23,17 @@ public func temporaryDirectory() throws -> String {
     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     return path
 }
+
+/// Absolute path of a file in the source tree (e.g. `presets/data/phi35_longrope_factors.json`).
+public func projectFile(_ relative: String) -> String {
+    let thisFile: String = #filePath  // Tests/TestSupport/TestSupport.swift
+    return URL(fileURLWithPath: thisFile).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent(relative).path
+}
+
+/// Writes `text` to `name` in a fresh temporary directory and returns the file's path.
+public func temporaryFile(_ name: String, _ text: String) throws -> String {
+    let path = try temporaryDirectory() + "/" + name
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+}

@@ -1,7 +1,8 @@
 import Foundation
 
-/// The built `attnscope` executable next to the test bundle (same build configuration).
-enum BinaryLocator {
+/// Runs the built `attnscope` executable (the one next to the test bundle, same build
+/// configuration) and captures what it prints.
+enum Attnscope {
     static var url: URL {
         var dir = Bundle.main.bundleURL
         for _ in 0..<4 {
@@ -10,5 +11,36 @@ enum BinaryLocator {
             dir.deleteLastPathComponent()
         }
         return URL(fileURLWithPath: ".build/debug/attnscope")
+    }
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs with stdin from /dev/null (so never a terminal) and waits at most `timeout` seconds.
+    static func run(_ arguments: [String], timeout: TimeInterval = 120, environment: [String: String]? = nil) throws -> Result {
+        let p = Process()
+        p.executableURL = url
+        p.arguments = arguments
+        if let environment { p.environment = environment }
+        // Output goes to files, not pipes, so a large output can never block the child.
+        let base = NSTemporaryDirectory() + "attnscope-run-" + UUID().uuidString
+        FileManager.default.createFile(atPath: base + ".out", contents: nil)
+        FileManager.default.createFile(atPath: base + ".err", contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: base + ".out"); try? FileManager.default.removeItem(atPath: base + ".err") }
+        p.standardInput = FileHandle.nullDevice
+        p.standardOutput = FileHandle(forWritingAtPath: base + ".out")
+        p.standardError = FileHandle(forWritingAtPath: base + ".err")
+        try p.run()
+        let deadline = Date().addingTimeInterval(timeout)
+        while p.isRunning && Date() < deadline { usleep(10_000) }
+        if p.isRunning { p.terminate() }
+        p.waitUntilExit()
+        let outData = FileManager.default.contents(atPath: base + ".out") ?? Data()
+        let errData = FileManager.default.contents(atPath: base + ".err") ?? Data()
+        return Result(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                      stderr: String(decoding: errData, as: UTF8.self))
     }
 }

@@ -1,15 +1,91 @@
 import Foundation
+import TestSupport
 import XCTest
 
+/// The exit-code contract of DESIGN.md §2: bad usage 64, bad input data 65, each with a
+/// message naming the flag, key, file or field — and nothing half-written.
 final class ExitCodeTests: XCTestCase {
-    func testNoTerminalGivesUsageExit() throws {
-        let p = Process()
-        p.executableURL = BinaryLocator.url
-        p.standardInput = FileHandle.nullDevice
-        p.standardOutput = Pipe()
-        p.standardError = Pipe()
-        try p.run()
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 64)
+    let small = ["run", "--seq", "40", "--heads", "2", "--head-dim", "16", "--repeat", "1", "--warmup", "0"]
+
+    func assertFails(_ args: [String], status: Int32, mentions needle: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let r = try Attnscope.run(args)
+        XCTAssertEqual(r.status, status, "attnscope \(args.joined(separator: " ")): \(r.stderr)", file: file, line: line)
+        XCTAssertTrue(r.stderr.contains(needle), "stderr should mention \(needle): \(r.stderr)", file: file, line: line)
+        XCTAssertFalse(r.stderr.contains("Fatal error"), file: file, line: line)
+    }
+
+    func testNoTerminalPointsToRunAndHelp() throws {
+        let r = try Attnscope.run([])
+        XCTAssertEqual(r.status, 64)
+        XCTAssertTrue(r.stderr.contains("attnscope run") && r.stderr.contains("--help"), r.stderr)
+        XCTAssertEqual(r.stdout, "", "no escape codes or anything else on stdout")
+    }
+
+    func testBadFlagsAreUsageErrors() throws {
+        try assertFails(["run", "--seq", "0"], status: 64, mentions: "--seq")
+        try assertFails(["run", "--head-dim", "0"], status: 64, mentions: "--head-dim")
+        try assertFails(["run", "--heads", "6", "--kv-heads", "4"], status: 64, mentions: "--kv-heads 4")
+        try assertFails(small + ["--method", "nosuch"], status: 64, mentions: "unknown method 'nosuch'")
+        try assertFails(small + ["--method", "flash:tile_z=3"], status: 64, mentions: "unknown key 'tile_z'")
+        try assertFails(small + ["--method", "flash:tile_q=abc"], status: 64, mentions: "tile_q=abc")
+        try assertFails(small + ["--method", "flash", "--method", "flash"], status: 64, mentions: "label")
+        try assertFails(["run", "--bogus"], status: 64, mentions: "--bogus")
+        try assertFails(["run", "--threads", "0"], status: 64, mentions: "--threads")
+        try assertFails(["run", "--reference-rows", "zero"], status: 64, mentions: "--reference-rows")
+        try assertFails(["run", "--workload", "gibberish"], status: 64, mentions: "gibberish")
+    }
+
+    func testBadInputFilesAreDataErrors() throws {
+        let dir = try temporaryDirectory()
+        try assertFails(["run", "--inputs", dir + "/nope"], status: 65, mentions: "no such directory")
+        try assertFails(["run", "--inputs", dir], status: 65, mentions: "q.npy")
+        let t = HeadTensorFixture.tensor(heads: 2, seq: 9, dim: 8)
+        try t.write(dir + "/q.npy"); try t.write(dir + "/k.npy")
+        try assertFails(["run", "--inputs", dir], status: 65, mentions: "v.npy: no such file")
+        try Data("garbage".utf8).write(to: URL(fileURLWithPath: dir + "/v.npy"))
+        try assertFails(["run", "--inputs", dir], status: 65, mentions: "v.npy: not a .npy file")
+        try HeadTensorFixture.tensor(heads: 2, seq: 10, dim: 8).write(dir + "/v.npy")
+        try assertFails(["run", "--inputs", dir], status: 65, mentions: "sequence length")
+        try HeadTensorFixture.tensor(heads: 2, seq: 9, dim: 8, poison: .infinity).write(dir + "/v.npy")
+        try assertFails(["run", "--inputs", dir], status: 65, mentions: "v has a non-finite value")
+        try assertFails(["run", "--inputs", dir, "--seq", "9"], status: 64, mentions: "--seq cannot be combined with --inputs")
+    }
+
+    func testMalformedPresetNamesFileAndField() throws {
+        let dir = try temporaryDirectory()
+        try Data(#"{"seq": "long", "methods": []}"#.utf8).write(to: URL(fileURLWithPath: dir + "/p.json"))
+        try assertFails(["run", "--preset", dir + "/p.json"], status: 65, mentions: "'seq'")
+        try Data(#"{"methods": [{"label": "x"}]}"#.utf8).write(to: URL(fileURLWithPath: dir + "/m.json"))
+        try assertFails(["run", "--preset", dir + "/m.json"], status: 65, mentions: "methods[0].method")
+        try Data("{not json".utf8).write(to: URL(fileURLWithPath: dir + "/j.json"))
+        try assertFails(["run", "--preset", dir + "/j.json"], status: 65, mentions: "not valid JSON")
+        try assertFails(["run", "--preset", dir + "/absent.json"], status: 65, mentions: "absent.json")
+    }
+
+    func testFailedRunWritesNothing() throws {
+        let dir = try temporaryDirectory()
+        try assertFails(["run", "--inputs", dir + "/nope", "--csv", dir + "/r.csv", "--json", dir + "/r.json"], status: 65, mentions: "nope")
+        try assertFails(small + ["--csv", dir + "/missing/r.csv"], status: 64, mentions: "does not exist")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), [])
+    }
+}
+
+/// Small .npy inputs written by the tests.
+enum HeadTensorFixture {
+    struct Fixture {
+        var heads: Int, seq: Int, dim: Int, poison: Float?
+        func write(_ path: String) throws {
+            var values = (0..<heads * seq * dim).map { Float(($0 * 7919) % 23) / 11 - 1 }
+            if let poison { values[values.count / 2] = poison }
+            var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(heads), \(seq), \(dim)), }"
+            header += String(repeating: " ", count: (64 - (10 + header.utf8.count + 1) % 64) % 64) + "\n"
+            var d = Data([0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, UInt8(header.utf8.count), 0])
+            d.append(contentsOf: Array(header.utf8))
+            values.withUnsafeBytes { d.append(contentsOf: $0) }
+            try d.write(to: URL(fileURLWithPath: path))
+        }
+    }
+    static func tensor(heads: Int, seq: Int, dim: Int, poison: Float? = nil) -> Fixture {
+        Fixture(heads: heads, seq: seq, dim: dim, poison: poison)
     }
 }

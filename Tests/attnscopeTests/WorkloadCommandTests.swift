@@ -6,18 +6,10 @@ import XCTest
 final class WorkloadCommandTests: XCTestCase {
     func testLLMAndNeedleWorkloadsRunFromTheCommandLine() throws {
         for workload in ["llm", "needle"] {
-            let p = Process()
-            p.executableURL = BinaryLocator.url
-            p.arguments = ["run", "--workload", workload, "--seq", "300", "--heads", "2", "--head-dim", "32",
-                           "--repeat", "1", "--warmup", "0", "--method", "flash", "--json", "-"]
-            let out = Pipe()
-            p.standardOutput = out
-            p.standardError = Pipe()
-            try p.run()
-            let data = out.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
-            XCTAssertEqual(p.terminationStatus, 0, workload)
-            let json = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+            let r = try Attnscope.run(["run", "--workload", workload, "--seq", "300", "--heads", "2", "--head-dim", "32",
+                                       "--repeat", "1", "--warmup", "0", "--method", "flash", "--json", "-"])
+            XCTAssertEqual(r.status, 0, "\(workload): \(r.stderr)")
+            let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
             let spec = try XCTUnwrap(json["spec"] as? [String: Any])
             XCTAssertEqual(spec["workload"] as? String, workload)
             let row = try XCTUnwrap((json["rows"] as? [[String: Any]])?.first)

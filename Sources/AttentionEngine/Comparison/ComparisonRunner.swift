@@ -14,7 +14,9 @@ public enum RunEvent: Sendable {
 public struct VariantResult: Sendable {
     public var row: ResultRow
     public var coverage: CoverageMap?
-    /// The output tensor, kept only when the run asked for outputs.
+    /// Share of entries served approximately (e.g. by Infini's memory); see `MethodOutput`.
+    public var approximateCoverage: CoverageMap?
+    /// The output tensor, kept only when the run asked for outputs (never in a streamed run).
     public var output: HeadTensor?
 }
 
@@ -29,7 +31,7 @@ public struct ComparisonReport: Sendable {
 /// Runs a comparison: prepares the shared inputs once, computes the float64 reference once,
 /// then runs each variant in turn (warmup, then timed repeats) on `spec.threads` workers.
 /// Variants run one after another, never at the same time, so no variant's timing is
-/// disturbed by another's work.
+/// disturbed by another's work. Runs that can stream do (see `ComparisonRunner+Streaming`).
 public struct ComparisonRunner: Sendable {
     public var spec: RunSpec
     public var keepOutputs: Bool
@@ -43,9 +45,15 @@ public struct ComparisonRunner: Sendable {
                     listener: @escaping @Sendable (RunEvent) -> Void = { _ in }) throws -> ComparisonReport {
         try spec.validate()
         let variants = try spec.methods.map { ($0, try MethodRegistry.make($0)) }
+        if let streaming = streamingVariants(variants) {
+            return try runStreamed(streaming, cancellation: cancellation, listener: listener)
+        }
         listener(.stage("preparing inputs"))
         let inputs = try InputPreparation.prepare(spec)
         try RunContext(threads: 1, cancellation: cancellation).checkCancelled()
+        // With --inputs the shape comes from the files: report that one, not the spec's defaults.
+        var reported = spec
+        (reported.seq, reported.heads, reported.kvHeads, reported.headDim) = (inputs.seq, inputs.heads, inputs.kvHeads, inputs.headDim)
         let rows = spec.referenceRows.rows(seq: inputs.seq)
         listener(.stage("float64 reference on \(rows.count) rows per head"))
         let reference = try Reference.compute(inputs, rows: rows, threads: spec.threads, cancellation: cancellation)
@@ -56,16 +64,18 @@ public struct ComparisonRunner: Sendable {
             results.append(r)
             listener(.result(r))
         }
-        return ComparisonReport(spec: spec, variants: results, attentionMap: reference.attentionMap)
+        return ComparisonReport(spec: reported, variants: results, attentionMap: reference.attentionMap)
     }
 
     func runVariant(_ m: MethodSpec, _ method: any AttentionMethod, inputs: AttentionInputs, reference: Reference,
                     cancellation: CancellationFlag, listener: @escaping @Sendable (RunEvent) -> Void) throws -> VariantResult {
         listener(.variantStarted(label: m.label))
+        let method = try method.prepared(for: inputs, context: RunContext(threads: spec.threads, seed: spec.seed, cancellation: cancellation))
         let runs = spec.warmup + spec.repeat
         var times: [Double] = []
         var last: MethodOutput?
         for run in 0..<runs {
+            last = nil  // never hold two outputs at once: peak memory is one output plus scratch
             let label = m.label
             let context = RunContext(threads: spec.threads, seed: spec.seed, cancellation: cancellation) { f in
                 listener(.progress(label: label, fraction: (Double(run) + f) / Double(runs)))
@@ -77,17 +87,36 @@ public struct ComparisonRunner: Sendable {
             last = out
         }
         guard let out = last else { throw EngineError.internal("variant \(m.label) produced no output") }
-        let err = ErrorMetrics(output: out.output, reference: reference)
         let recall = out.selection.map { reference.recall(of: $0, inputs: inputs, threads: spec.threads) } ?? 1
-        times.sort()
+        let dense = FlopCount.dense(seq: inputs.seq, headDim: inputs.headDim, heads: inputs.heads, causal: inputs.causal)
+        let shape = AttentionShape(seq: inputs.seq, heads: inputs.heads, kvHeads: inputs.kvHeads, headDim: inputs.headDim)
+        let needle = inputs.annotations.needlePosition.map { NeedleRetrieval(values: inputs.v.gathering(rows: [$0])) }
+        var result = result(m, out, sampledOutput: out.output.gathering(rows: reference.rows), reference: reference,
+                            recall: recall, times: times, shape: shape, causal: inputs.causal, denseFlops: dense, needle: needle)
+        if keepOutputs { result.output = out.output }
+        return result
+    }
+
+    /// A variant's row from its last output (`sampledOutput`: its reference rows) and timings.
+    func result(_ m: MethodSpec, _ out: MethodOutput, sampledOutput: HeadTensor, reference: Reference, recall: Double,
+                times: [Double], shape: AttentionShape, causal: Bool, denseFlops: Int, needle: NeedleRetrieval?) -> VariantResult {
+        let err = ErrorMetrics(sampledOutput: sampledOutput, reference: reference)
+        var extras = out.extras
+        if let bands = out.errorBands {
+            extras.append(ResultExtra(bands.column, .series(ErrorMetrics.rmseByBand(
+                sampledOutput: sampledOutput, reference: reference, rowsPerBand: bands.rowsPerBand, seq: shape.seq))))
+        }
+        if let needle {
+            extras.append(ResultExtra("needle_retrieval", needle.measure(sampledOutput: sampledOutput, rows: reference.rows)))
+        }
+        let times = times.sorted()
         let row = ResultRow(
-            label: m.label, method: m.method, seq: inputs.seq, heads: inputs.heads, kvHeads: inputs.kvHeads,
-            headDim: inputs.headDim, causal: inputs.causal, workload: spec.inputs == nil ? spec.workload.rawValue : "inputs",
-            seed: spec.seed, latencyMs: median(times), latencyMsMin: times[0], flops: out.flops,
-            denseFlops: FlopCount.dense(seq: inputs.seq, headDim: inputs.headDim, heads: inputs.heads, causal: inputs.causal),
+            label: m.label, method: m.method, seq: shape.seq, heads: shape.heads, kvHeads: shape.kvHeads,
+            headDim: shape.headDim, causal: causal, workload: spec.inputs == nil ? spec.workload.rawValue : "inputs",
+            seed: spec.seed, latencyMs: median(times), latencyMsMin: times[0], flops: out.flops, denseFlops: denseFlops,
             rmse: err.rmse, maxAbsErr: err.maxAbs, relL2Err: err.relL2, referenceRows: err.rows, recall: recall,
-            memoryBytes: out.memoryBytes, threads: spec.threads, extras: out.extras)
-        return VariantResult(row: row, coverage: out.coverage, output: keepOutputs ? out.output : nil)
+            memoryBytes: out.memoryBytes, threads: spec.threads, extras: extras)
+        return VariantResult(row: row, coverage: out.coverage, approximateCoverage: out.approximateCoverage, output: nil)
     }
 
     func median(_ sorted: [Double]) -> Double {

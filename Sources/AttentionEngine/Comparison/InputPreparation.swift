@@ -4,26 +4,21 @@ import Foundation
 /// generator or from .npy files, then the run-level positional stage.
 public enum InputPreparation {
     public static func prepare(_ spec: RunSpec) throws -> AttentionInputs {
-        let rope = spec.ropeSettings
-        var inputs: AttentionInputs
-        if let dir = spec.inputs {
-            inputs = try load(directory: dir, causal: spec.causal)
-        } else {
-            let shape = AttentionShape(seq: spec.seq, heads: spec.heads, kvHeads: spec.kvHeads, headDim: spec.headDim)
-            let gen = spec.workload.generator(rope: rope)
-            inputs = AttentionInputs(
-                q: gen.tensor(.q, shape: shape, seed: spec.seed, threads: spec.threads),
-                k: gen.tensor(.k, shape: shape, seed: spec.seed, threads: spec.threads),
-                v: gen.tensor(.v, shape: shape, seed: spec.seed, threads: spec.threads),
-                causal: spec.causal, annotations: gen.annotations(shape: shape, seed: spec.seed))
+        guard let dir = spec.inputs else {
+            return GeneratedInputs(spec: spec).segment(0..<spec.seq, threads: spec.threads)
         }
-        inputs.rope = rope
-        if rope.mode == .standard {
-            let emb = RotaryEmbedding(standard: rope, headDim: inputs.headDim)
+        var inputs = try load(directory: dir, causal: spec.causal)
+        inputs.rope = spec.ropeSettings
+        if let emb = rotation(inputs.rope, headDim: inputs.headDim) {
             inputs.q = emb.rotated(inputs.qContent, threads: spec.threads)
             inputs.k = emb.rotated(inputs.kContent, threads: spec.threads)
         }
         return inputs
+    }
+
+    /// The run-level rotation, nil when positions are not encoded (`--rope none`).
+    static func rotation(_ rope: RopeSettings, headDim: Int) -> RotaryEmbedding? {
+        rope.mode == .standard ? RotaryEmbedding(standard: rope, headDim: headDim) : nil
     }
 
     /// Reads `q.npy`, `k.npy`, `v.npy` from a directory ([H,N,D] / [G,N,D], or [N,D] for one head).

@@ -24,6 +24,17 @@ public struct ResultRow: Sendable, Equatable {
     public var threads: Int
     public var extras: [ResultExtra]
 
+    public init(label: String, method: String, seq: Int, heads: Int, kvHeads: Int, headDim: Int, causal: Bool,
+                workload: String, seed: UInt64, latencyMs: Double, latencyMsMin: Double, flops: Int, denseFlops: Int,
+                rmse: Double, maxAbsErr: Double, relL2Err: Double, referenceRows: Int, recall: Double,
+                memoryBytes: Int, threads: Int, extras: [ResultExtra]) {
+        self.label = label; self.method = method; self.seq = seq; self.heads = heads; self.kvHeads = kvHeads
+        self.headDim = headDim; self.causal = causal; self.workload = workload; self.seed = seed
+        self.latencyMs = latencyMs; self.latencyMsMin = latencyMsMin; self.flops = flops; self.denseFlops = denseFlops
+        self.rmse = rmse; self.maxAbsErr = maxAbsErr; self.relL2Err = relL2Err; self.referenceRows = referenceRows
+        self.recall = recall; self.memoryBytes = memoryBytes; self.threads = threads; self.extras = extras
+    }
+
     /// GFLOP/s at the median latency, counting the FLOPs the method performed.
     public var gflops: Double { latencyMs > 0 ? Double(flops) / (latencyMs * 1e6) : 0 }
     /// 1 − flops / dense_flops.
@@ -57,6 +68,7 @@ public struct ResultRow: Sendable, Equatable {
             case .number(let x): f.append((e.name, .number(x)))
             case .text(let s): f.append((e.name, .text(s)))
             case .perHead(let l): f.append((e.name, .list(l)))
+            case .series(let xs): f.append((e.name, .list(xs.map(ResultWriters.numberText))))
             }
         }
         return f

@@ -64,3 +64,31 @@ public struct WorkloadAnnotations: Sendable, Equatable {
     public var needlePosition: Int?
     public init(needlePosition: Int? = nil) { self.needlePosition = needlePosition }
 }
+
+/// Read-only pointers to Q, K and V for worker threads (valid only inside the closure).
+public struct InputPointers: Sendable {
+    public let q: SharedReadPointer<Float>
+    public let k: SharedReadPointer<Float>
+    public let v: SharedReadPointer<Float>
+}
+
+extension AttentionInputs {
+    /// Runs `body` with stable pointers to the rotated Q, K and V.
+    public func withPointers<R>(_ body: (InputPointers) throws -> R) rethrows -> R {
+        try q.data.withUnsafeBufferPointer { qb in
+            try k.data.withUnsafeBufferPointer { kb in
+                try v.data.withUnsafeBufferPointer { vb in
+                    try body(InputPointers(q: SharedReadPointer(qb.baseAddress!), k: SharedReadPointer(kb.baseAddress!),
+                                           v: SharedReadPointer(vb.baseAddress!)))
+                }
+            }
+        }
+    }
+}
+
+extension HeadTensor {
+    /// Runs `body` with a pointer workers may write disjoint parts of.
+    public mutating func withSharedPointer<R>(_ body: (SharedPointer<Float>) throws -> R) rethrows -> R {
+        try data.withUnsafeMutableBufferPointer { try body(SharedPointer($0.baseAddress!)) }
+    }
+}

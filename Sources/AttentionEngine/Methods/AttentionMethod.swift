@@ -6,6 +6,15 @@ public protocol AttentionMethod: Sendable {
     /// Computes the method's output on `inputs`. Must count the FLOPs it actually
     /// performs, call `context.checkCancelled()` between tiles, and never allocate N×N.
     func run(_ inputs: AttentionInputs, context: RunContext) throws -> MethodOutput
+
+    /// Called once per variant before its warmup and timed runs, and not timed: work that
+    /// depends on the inputs but is not part of the method's per-call cost (LongRoPE's
+    /// factor search and positional metrics). Returns the method to run; by default itself.
+    func prepared(for inputs: AttentionInputs, context: RunContext) throws -> any AttentionMethod
+}
+
+extension AttentionMethod {
+    public func prepared(for inputs: AttentionInputs, context: RunContext) throws -> any AttentionMethod { self }
 }
 
 /// What a method hands back from one run.
@@ -21,18 +30,36 @@ public struct MethodOutput: Sendable {
     public var selection: (any KeySelection)?
     /// Share of entries computed per cell of a fixed grid, per head.
     public var coverage: CoverageMap?
+    /// Share of entries per cell that reach the output only approximately, through a fixed-size
+    /// summary of the keys instead of their exact scores (Infini-attention's compressive
+    /// memory); nil for methods without such a path. Same grid as `coverage`.
+    public var approximateCoverage: CoverageMap?
+    /// Asks the runner for the error broken down by bands of query rows (e.g. per segment).
+    public var errorBands: ErrorBands?
     /// Method-specific result columns, in display order.
     public var extras: [ResultExtra]
 
     public init(output: HeadTensor, flops: Int, memoryBytes: Int, selection: (any KeySelection)? = nil,
-                coverage: CoverageMap? = nil, extras: [ResultExtra] = []) {
+                coverage: CoverageMap? = nil, approximateCoverage: CoverageMap? = nil,
+                errorBands: ErrorBands? = nil, extras: [ResultExtra] = []) {
         self.output = output
         self.flops = flops
         self.memoryBytes = memoryBytes
         self.selection = selection
         self.coverage = coverage
+        self.approximateCoverage = approximateCoverage
+        self.errorBands = errorBands
         self.extras = extras
     }
+}
+
+/// Consecutive bands of `rowsPerBand` query rows (the last may be shorter): the runner adds
+/// a `column` extra whose element b is the rmse over the reference rows in band b (NaN when
+/// no reference row falls in it).
+public struct ErrorBands: Sendable, Equatable {
+    public var column: String
+    public var rowsPerBand: Int
+    public init(column: String, rowsPerBand: Int) { self.column = column; self.rowsPerBand = rowsPerBand }
 }
 
 /// The keys a sparse method computed for a query row, so recall can be measured against
@@ -41,12 +68,14 @@ public protocol KeySelection: Sendable {
     func keyRanges(head: Int, row: Int) -> [Range<Int>]
 }
 
-/// A method-specific result column: a number, a text, or one value per head.
+/// A method-specific result column: a number, a text, one value per head, or a series of
+/// numbers (indexed by what the column's name says, e.g. `segment_rmse` by segment).
 public struct ResultExtra: Sendable, Equatable {
     public enum Value: Sendable, Equatable {
         case number(Double)
         case text(String)
         case perHead([String])
+        case series([Double])
     }
     public var name: String
     public var value: Value

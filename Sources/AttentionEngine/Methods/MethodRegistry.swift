@@ -20,6 +20,9 @@ public enum MethodRegistry {
     public static let all: [MethodDescriptor] = [
         DenseAttention.descriptor,
         FlashAttention.descriptor,
+        LongRoPEAttention.descriptor,
+        MInferenceAttention.descriptor,
+        InfiniAttention.descriptor,
     ]
 
     public static func descriptor(named name: String) throws -> MethodDescriptor {

@@ -10,28 +10,58 @@ public struct ErrorMetrics: Sendable, Equatable {
     public var relL2: Double
     public var rows: Int
 
+    /// Errors of a full output ([heads, seq, dim]) on the reference's rows.
     public init(output: HeadTensor, reference: Reference) {
+        self.init(sampledOutput: output.gathering(rows: reference.rows), reference: reference)
+    }
+
+    /// Errors of an output kept only on the reference rows: [heads, rows.count, dim] with
+    /// row i holding query row `reference.rows[i]` (what a streamed run keeps).
+    public init(sampledOutput output: HeadTensor, reference: Reference) {
         var sq = 0.0, ref2 = 0.0, mx = 0.0
-        let d = reference.dim, rowCount = reference.rows.count
-        output.data.withUnsafeBufferPointer { o in
-            for h in 0..<reference.heads {
-                for (idx, i) in reference.rows.enumerated() {
-                    let ob = output.offset(head: h, row: i)
-                    let rb = (h * rowCount + idx) * d
-                    for c in 0..<d {
-                        let r = reference.output[rb + c]
-                        let e = Double(o[ob + c]) - r
-                        sq += e * e
-                        ref2 += r * r
-                        mx = max(mx, abs(e))
-                    }
-                }
-            }
+        for i in reference.output.indices {
+            let r = reference.output[i]
+            let e = Double(output.data[i]) - r
+            sq += e * e
+            ref2 += r * r
+            mx = max(mx, abs(e))
         }
-        let count = Double(reference.heads * rowCount * d)
+        let count = Double(reference.output.count)
         rmse = (sq / count).squareRoot()
         maxAbs = mx
         relL2 = ref2 > 0 ? (sq / ref2).squareRoot() : (sq > 0 ? .infinity : 0)
-        rows = rowCount
+        rows = reference.rows.count
+    }
+
+    /// RMSE per band of `rowsPerBand` consecutive query rows of a sequence of `seq` rows,
+    /// over the reference rows in each band (NaN for bands holding none).
+    public static func rmseByBand(sampledOutput output: HeadTensor, reference: Reference, rowsPerBand: Int, seq: Int) -> [Double] {
+        let bands = (seq + rowsPerBand - 1) / rowsPerBand, d = reference.dim, n = reference.rows.count
+        var sq = [Double](repeating: 0, count: bands), elements = [Int](repeating: 0, count: bands)
+        for h in 0..<reference.heads {
+            for (idx, row) in reference.rows.enumerated() {
+                let b = row / rowsPerBand, base = (h * n + idx) * d
+                for c in 0..<d {
+                    let e = Double(output.data[base + c]) - reference.output[base + c]
+                    sq[b] += e * e
+                }
+                elements[b] += d
+            }
+        }
+        return zip(sq, elements).map { $1 > 0 ? ($0 / Double($1)).squareRoot() : .nan }
+    }
+}
+
+extension HeadTensor {
+    /// Rows `rows` of every head, packed in that order: [heads, rows.count, dim].
+    public func gathering(rows: [Int]) -> HeadTensor {
+        var out = HeadTensor(heads: heads, seq: rows.count, dim: dim)
+        for h in 0..<heads {
+            for (i, r) in rows.enumerated() {
+                let src = offset(head: h, row: r), dst = out.offset(head: h, row: i)
+                for c in 0..<dim { out.data[dst + c] = data[src + c] }
+            }
+        }
+        return out
     }
 }

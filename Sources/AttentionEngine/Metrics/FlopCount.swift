@@ -15,4 +15,9 @@ public enum FlopCount {
     /// Entries a query row may attend to.
     @inline(__always)
     public static func allowedKeys(row: Int, seq: Int, causal: Bool) -> Int { causal ? row + 1 : seq }
+
+    /// Exact attention of the given query rows only (every head): 4·d·H·Σ allowed keys.
+    public static func dense(rows: [Int], seq n: Int, headDim d: Int, heads h: Int, causal: Bool) -> Int {
+        4 * d * h * rows.reduce(0) { $0 + allowedKeys(row: $1, seq: n, causal: causal) }
+    }
 }

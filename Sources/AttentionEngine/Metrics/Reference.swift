@@ -35,11 +35,9 @@ public struct Reference: Sendable {
         output.withUnsafeMutableBufferPointer { ob in
         lse.withUnsafeMutableBufferPointer { lb in
         map.withUnsafeMutableBufferPointer { mb in
-        inputs.q.data.withUnsafeBufferPointer { qb in
-        inputs.k.data.withUnsafeBufferPointer { kb in
-        inputs.v.data.withUnsafeBufferPointer { vb in
+        inputs.withPointers { p in
             let (o, l, m) = (SharedPointer(ob.baseAddress!), SharedPointer(lb.baseAddress!), SharedPointer(mb.baseAddress!))
-            let (qp, kp, vp) = (SharedReadPointer(qb.baseAddress!), SharedReadPointer(kb.baseAddress!), SharedReadPointer(vb.baseAddress!))
+            let (qp, kp, vp) = (p.q, p.k, p.v)
             ParallelFor.run(count: h * g, threads: threads) { item in
                 let head = item / g, cell = item % g
                 let mine = rowIndicesByCell[cell]
@@ -74,7 +72,7 @@ public struct Reference: Sendable {
                 }
                 for c in 0..<g { m.base[(head * g + cell) * g + c] = Float(cellMass[c] / Double(mine.count)) }
             }
-        }}}}}}
+        }}}}
         try RunContext(threads: 1, cancellation: cancellation).checkCancelled()
         return Reference(rows: rows, heads: h, dim: d, output: output, logSumExp: lse,
                          attentionMap: CoverageMap(heads: h, seq: n, grid: g, values: map))
@@ -94,10 +92,9 @@ public struct Reference: Sendable {
         let scale = 1 / Double(d).squareRoot()
         var mass = [Double](repeating: 0, count: h * rows.count)
         mass.withUnsafeMutableBufferPointer { mb in
-        inputs.q.data.withUnsafeBufferPointer { qb in
-        inputs.k.data.withUnsafeBufferPointer { kb in
+        inputs.withPointers { p in
             let out = SharedPointer(mb.baseAddress!)
-            let (qp, kp) = (SharedReadPointer(qb.baseAddress!), SharedReadPointer(kb.baseAddress!))
+            let (qp, kp) = (p.q, p.k)
             ParallelFor.run(count: h * rows.count, threads: threads) { item in
                 let head = item / rows.count, idx = item % rows.count, i = rows[idx]
                 let q = qp.base + (head * n + i) * d
@@ -108,7 +105,7 @@ public struct Reference: Sendable {
                 }
                 out.base[item] = total
             }
-        }}}
+        }}
         return mass.reduce(0, +) / Double(mass.count)
     }
 }

@@ -4,6 +4,19 @@ import Foundation
 /// target, which is then renamed over it, so a crash or error never leaves half a file.
 public enum AtomicFile {
     public static func write(_ data: Data, to path: String) throws {
+        // Devices, pipes and sockets (/dev/null, /dev/stdout, a FIFO) are written in place:
+        // renaming over one would replace it with a regular file.
+        var info = stat()
+        if stat(path, &info) == 0 && (info.st_mode & S_IFMT) != S_IFREG && (info.st_mode & S_IFMT) != S_IFDIR {
+            guard let handle = FileHandle(forWritingAtPath: path) else {
+                throw EngineError.usage("cannot write \(path): permission denied")
+            }
+            defer { try? handle.close() }
+            do { try handle.write(contentsOf: data) } catch {
+                throw EngineError.usage("cannot write \(path): \(error.localizedDescription)")
+            }
+            return
+        }
         let url = URL(fileURLWithPath: path)
         let dir = url.deletingLastPathComponent().path
         var isDir: ObjCBool = false

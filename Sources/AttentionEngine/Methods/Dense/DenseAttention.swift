@@ -4,17 +4,31 @@ import Synchronization
 /// Standard (non-fused) attention in float32, one query row at a time: the whole score row
 /// S = q·Kᵀ/√d is written out, softmaxed with its true maximum, then multiplied by V. It
 /// is what a framework does without a fused kernel, minus the N×N buffer: rows are done
-/// one at a time (per worker) so memory stays O(N).
+/// one at a time (per worker) so memory stays O(N). With `precision=fp16` or `bf16` it is
+/// the 16-bit standard attention of `LowPrecisionDense` instead.
 public struct DenseAttention: AttentionMethod {
+    /// fp32, bf16 or fp16 (FP8 standard attention is not a baseline anyone runs).
+    public var precision: NumericPrecision
+
     public static let descriptor = MethodDescriptor(
         name: "dense",
-        summary: "standard attention: full score row, softmax, then P·V (float32)",
-        keys: [],
-        make: { _ in DenseAttention() })
+        summary: "standard attention: full score row, softmax, then P·V (float32, or 16-bit with rounded S and P)",
+        keys: [
+            ParameterKey("precision", default: "fp32", "fp32, or bf16/fp16: Q, K, V, scores, probabilities and output rounded as a non-fused 16-bit implementation does",
+                         choices: ["fp32", "bf16", "fp16"]),
+        ],
+        make: { p in
+            let precision = try p.choice("precision", default: NumericPrecision.fp32)
+            if precision == .fp8 {
+                throw EngineError.usage("method 'dense': key 'precision=fp8' is not supported; dense takes fp32, bf16 or fp16 (FP8 is flash:precision=fp8)")
+            }
+            return DenseAttention(precision: precision)
+        })
 
-    public init() {}
+    public init(precision: NumericPrecision = .fp32) { self.precision = precision }
 
     public func run(_ inputs: AttentionInputs, context: RunContext) throws -> MethodOutput {
+        if precision != .fp32 { return try LowPrecisionDense(format: precision.storage).run(inputs, context: context) }
         let n = inputs.seq, d = inputs.headDim, h = inputs.heads, group = inputs.groupSize
         let causal = inputs.causal
         let rowBlock = 16
@@ -23,12 +37,9 @@ public struct DenseAttention: AttentionMethod {
         let entries = Atomic<Int>(0)
         let done = Atomic<Int>(0)
         let scale = 1 / Float(d).squareRoot()
-        out.data.withUnsafeMutableBufferPointer { ob in
-        inputs.q.data.withUnsafeBufferPointer { qb in
-        inputs.k.data.withUnsafeBufferPointer { kb in
-        inputs.v.data.withUnsafeBufferPointer { vb in
-            let o = SharedPointer(ob.baseAddress!)
-            let (qp, kp, vp) = (SharedReadPointer(qb.baseAddress!), SharedReadPointer(kb.baseAddress!), SharedReadPointer(vb.baseAddress!))
+        out.withSharedPointer { o in
+        inputs.withPointers { p in
+            let (qp, kp, vp) = (p.q, p.k, p.v)
             ParallelFor.run(count: h * blocks, threads: context.threads) { item in
                 if context.cancellation.isCancelled { return }
                 let head = item % h, r0 = (blocks - 1 - item / h) * rowBlock
@@ -61,7 +72,7 @@ public struct DenseAttention: AttentionMethod {
                 entries.add(visited, ordering: .relaxed)
                 context.progress(Double(done.add(1, ordering: .relaxed).newValue) / Double(h * blocks))
             }
-        }}}}
+        }}
         try context.checkCancelled()
         // Scratch: one score row and one accumulator per worker.
         let memory = min(context.threads, h * blocks) * (n + d) * MemoryLayout<Float>.size

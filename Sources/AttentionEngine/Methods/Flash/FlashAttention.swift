@@ -1,9 +1,11 @@
-import Synchronization
-
 /// FlashAttention-style exact attention in float32: each worker takes one (head, query
 /// tile), streams the key/value tiles through `QueryBlockAttention` (online softmax), skips
 /// tiles entirely above the causal diagonal and masks inside diagonal tiles. Query heads
 /// read their kv head in place (GQA without copying). Nothing N×N is allocated.
+///
+/// With `precision`, `scaling`, `hadamard` or `softmax` set away from plain float32, the
+/// same tile schedule runs FlashAttention-3's low-precision numerics instead
+/// (`QuantizedFlash`); the float32 kernel is untouched by those options.
 ///
 /// FLOPs: 4·d per (query, key) entry the mask allows, counted per tile as visited. Masked
 /// entries of diagonal tiles are computed by the SIMD kernel but not counted, so a causal
@@ -11,80 +13,81 @@ import Synchronization
 public struct FlashAttention: AttentionMethod {
     public var tileQ: Int?
     public var tileK: Int?
+    public var numerics: FlashNumerics
 
     public static let descriptor = MethodDescriptor(
         name: "flash",
-        summary: "exact tiled attention with online softmax (FlashAttention-3 style), float32",
+        summary: "exact tiled attention with online softmax (FlashAttention-3 style); float32, or emulated bf16/fp16/fp8",
         keys: [
-            ParameterKey("tile_q", default: "auto", "query rows per tile (auto: 64)"),
-            ParameterKey("tile_k", default: "auto", "keys per tile (auto: 64, 128 for head dim ≤ 64)"),
-        ],
+            ParameterKey("tile_q", default: "auto", "query rows per tile (auto: 64; 128 for emulated precisions)"),
+            ParameterKey("tile_k", default: "auto", "keys per tile (auto: 64, 128 for head dim ≤ 64; 128 for emulated precisions)"),
+        ] + FlashNumerics.keys,
         make: { p in
             FlashAttention(tileQ: try p.optionalInt("tile_q", range: 4...1024),
-                           tileK: try p.optionalInt("tile_k", range: 16...4096))
+                           tileK: try p.optionalInt("tile_k", range: 16...4096),
+                           numerics: try FlashNumerics(reading: &p))
         })
 
-    public init(tileQ: Int? = nil, tileK: Int? = nil) {
+    public init(tileQ: Int? = nil, tileK: Int? = nil, numerics: FlashNumerics = FlashNumerics()) {
         self.tileQ = tileQ
         self.tileK = tileK
+        self.numerics = numerics
     }
 
-    /// Tile sizes: what was asked, or defaults that keep a K tile in L1/L2 for the head dim.
+    /// Tile sizes: what was asked, or defaults. Float32 keeps a K tile in L1/L2 for the head
+    /// dim; emulated precisions use 128 × 128, FlashAttention-3's query tile at d = 128
+    /// (its key tiles are 128–176 for 16-bit, 224 for fp8), which is also the FP8 block
+    /// quantisation granularity.
     public func tiles(headDim d: Int) -> (q: Int, k: Int) {
-        (tileQ ?? 64, tileK ?? (d <= 64 ? 128 : 64))
+        if !numerics.isPlainFloat32 { return (tileQ ?? 128, tileK ?? 128) }
+        return (tileQ ?? 64, tileK ?? (d <= 64 ? 128 : 64))
     }
 
     public func run(_ inputs: AttentionInputs, context: RunContext) throws -> MethodOutput {
         let (bq, bk) = tiles(headDim: inputs.headDim)
+        if !numerics.isPlainFloat32 {
+            return try QuantizedFlash(numerics: numerics, tileQ: bq, tileK: bk).run(inputs, context: context)
+        }
         let n = inputs.seq, d = inputs.headDim, h = inputs.heads, group = inputs.groupSize
         let causal = inputs.causal
-        let qTiles = (n + bq - 1) / bq
+        let walk = FlashTileWalk(heads: h, seq: n, tileQ: bq, tileK: bk, causal: causal)
         var out = HeadTensor(heads: h, seq: n, dim: d)
-        let coverage = CoverageRecorder(heads: h, seq: n)
-        let entries = Atomic<Int>(0)
-        let done = Atomic<Int>(0)
-        let total = h * qTiles
-        var scratch = 0
-        out.data.withUnsafeMutableBufferPointer { ob in
-        inputs.q.data.withUnsafeBufferPointer { qb in
-        inputs.k.data.withUnsafeBufferPointer { kb in
-        inputs.v.data.withUnsafeBufferPointer { vb in
-            let o = SharedPointer(ob.baseAddress!)
-            let (qp, kp, vp) = (SharedReadPointer(qb.baseAddress!), SharedReadPointer(kb.baseAddress!), SharedReadPointer(vb.baseAddress!))
-            scratch = QueryBlockAttention(dim: d, maxRows: bq, maxKeys: bk).scratchBytes * min(context.threads, total)
-            // Causal: the last query tiles are the most expensive, so they go first.
-            ParallelFor.run(count: total, threads: context.threads) { item in
-                if context.cancellation.isCancelled { return }
-                let head = item % h, tile = qTiles - 1 - item / h
-                let r0 = tile * bq, rows = min(bq, n - r0)
-                let kvh = head / group
-                let block = QueryBlockAttention(dim: d, maxRows: bq, maxKeys: bk)
-                block.begin(queries: qp.base + (head * n + r0) * d, rows: rows, firstPosition: r0)
-                var tally = coverage.tally(head: head)
-                var visited = 0
-                let keyEnd = causal ? r0 + rows : n
-                var c0 = 0
-                while c0 < keyEnd {
-                    let count = min(bk, keyEnd - c0)
-                    let base = (kvh * n + c0) * d
-                    visited += block.attend(keys: kp.base + base, values: vp.base + base, firstKey: c0, count: count, causal: causal)
-                    if causal && c0 + count > r0 {
-                        for i in 0..<rows { tally.add(row: r0 + i, cols: c0..<min(c0 + count, r0 + i + 1)) }
-                    } else {
-                        tally.addRect(rows: r0..<r0 + rows, cols: c0..<c0 + count)
-                    }
-                    c0 += count
+        let (entries, coverage) = out.withSharedPointer { o in
+            inputs.withPointers { p in
+                walk.run(context: context) {
+                    ExactTileWorker(block: QueryBlockAttention(dim: d, maxRows: bq, maxKeys: bk),
+                                    inputs: p, o: o, seq: n, dim: d, group: group, causal: causal)
                 }
-                block.finish(into: o.base + (head * n + r0) * d)
-                coverage.merge(tally)
-                entries.add(visited, ordering: .relaxed)
-                let finished = done.add(1, ordering: .relaxed).newValue
-                context.progress(Double(finished) / Double(total))
             }
-        }}}}
+        }
         try context.checkCancelled()
-        return MethodOutput(output: out, flops: entries.load(ordering: .relaxed) * FlopCount.perEntry(headDim: d),
-                            memoryBytes: scratch, coverage: coverage.finish(causal: causal),
+        let scratch = QueryBlockAttention(dim: d, maxRows: bq, maxKeys: bk).scratchBytes * min(context.threads, walk.items)
+        return MethodOutput(output: out, flops: entries * FlopCount.perEntry(headDim: d),
+                            memoryBytes: scratch, coverage: coverage,
                             extras: [ResultExtra("tile_q", Double(bq)), ResultExtra("tile_k", Double(bk))])
     }
+}
+
+/// One work item of the float32 kernel: the `QueryBlockAttention` core reading Q, K, V in
+/// place (query head h reads kv head h / group).
+struct ExactTileWorker: FlashTileWorker {
+    let block: QueryBlockAttention
+    let inputs: InputPointers
+    let o: SharedPointer<Float>
+    let seq: Int, dim: Int, group: Int
+    let causal: Bool
+    var head = 0, firstRow = 0
+
+    mutating func begin(head: Int, firstRow: Int, rows: Int) {
+        self.head = head
+        self.firstRow = firstRow
+        block.begin(queries: inputs.q.base + (head * seq + firstRow) * dim, rows: rows, firstPosition: firstRow)
+    }
+
+    func attend(firstKey: Int, count: Int) -> Int {
+        let base = ((head / group) * seq + firstKey) * dim
+        return block.attend(keys: inputs.k.base + base, values: inputs.v.base + base, firstKey: firstKey, count: count, causal: causal)
+    }
+
+    func finish() { block.finish(into: o.base + (head * seq + firstRow) * dim) }
 }

@@ -1,0 +1,109 @@
+import Foundation
+import Synchronization
+
+/// `flash` in a streamed run: exact float32 attention for the reference rows only, so an
+/// exact answer can stand beside a streaming method at a million tokens without holding
+/// K and V. It never streams on its own (`.sampledRows`): a run of flash alone computes
+/// every row as usual.
+extension FlashAttention: StreamingAttentionMethod {
+    public var streamScope: StreamScope { .sampledRows }
+
+    public func streamSegmentLength(seq: Int) -> Int { min(seq, 4096) }
+
+    public func streamedSelection(shape: AttentionShape, causal: Bool) -> (any KeySelection)? { nil }
+
+    public func makeStream(_ setup: StreamSetup, context: RunContext) throws -> any AttentionStream {
+        SampledRowsFlashStream(tiles: tiles(headDim: setup.shape.headDim), setup: setup, context: context)
+    }
+}
+
+/// Flash attention of the reference rows against keys that arrive segment by segment.
+/// Per segment, every row whose keys include the whole segment (all rows past it; every
+/// row without the causal mask) is attended in blocks of `tiles.q` rows, and a row inside
+/// the segment alone, causally up to itself; each gives a partial result (O_s, normalised,
+/// and its log-sum-exp L_s) that is merged into the row's running one:
+///
+///     L = log(e^{L_old} + e^{L_s}),     O = O_old·e^{L_old − L} + O_s·e^{L_s − L}
+///
+/// which is the online softmax applied per segment instead of per key tile.
+final class SampledRowsFlashStream: AttentionStream {
+    let tiles: (q: Int, k: Int)
+    let setup: StreamSetup
+    let context: RunContext
+    private var logSumExp: [Float]
+    private var output: HeadTensor
+    private var entries = 0
+
+    init(tiles: (q: Int, k: Int), setup: StreamSetup, context: RunContext) {
+        self.tiles = tiles
+        self.setup = setup
+        self.context = context
+        logSumExp = [Float](repeating: -.infinity, count: setup.shape.heads * setup.rows.count)
+        output = HeadTensor(heads: setup.shape.heads, seq: setup.rows.count, dim: setup.shape.headDim)
+    }
+
+    func consume(_ segment: AttentionInputs, firstRow: Int) throws {
+        let rows = setup.rows, causal = setup.causal, tiles = tiles, context = context
+        let end = firstRow + segment.seq
+        let d = setup.shape.headDim, h = setup.shape.heads, group = setup.shape.heads / setup.shape.kvHeads
+        // Row indices [first, whole) lie inside the segment (causal); [whole, count) see all of it.
+        let first = causal ? rows.partitioningIndex { $0 >= firstRow } : 0
+        let whole = causal ? rows.partitioningIndex { $0 >= end - 1 } : 0
+        let blocks = (rows.count - whole + tiles.q - 1) / tiles.q
+        let items = whole - first + blocks
+        let visited = Atomic<Int>(0)
+        segment.k.data.withUnsafeBufferPointer { kb in
+        segment.v.data.withUnsafeBufferPointer { vb in
+        setup.queries.data.withUnsafeBufferPointer { qb in
+        output.data.withUnsafeMutableBufferPointer { ob in
+        logSumExp.withUnsafeMutableBufferPointer { lb in
+            let (kp, vp, qp) = (SharedReadPointer(kb.baseAddress!), SharedReadPointer(vb.baseAddress!), SharedReadPointer(qb.baseAddress!))
+            let (op, lp) = (SharedPointer(ob.baseAddress!), SharedPointer(lb.baseAddress!))
+            ParallelFor.run(count: h * items, threads: context.threads) { item in
+                if context.cancellation.isCancelled { return }
+                let head = item / items, k = item % items
+                let (idx0, count, keyCount) = k < whole - first
+                    ? (first + k, 1, rows[first + k] + 1 - firstRow)
+                    : (whole + (k - whole + first) * tiles.q, min(tiles.q, rows.count - whole - (k - whole + first) * tiles.q), segment.seq)
+                let state = head * rows.count + idx0
+                let block = QueryBlockAttention(dim: d, maxRows: tiles.q, maxKeys: tiles.k)
+                // Inside the segment the mask is needed (one row at its own position); rows
+                // past it see every key, so their block ignores positions.
+                block.begin(queries: qp.base + state * d, rows: count, firstPosition: count == 1 ? rows[idx0] : 0)
+                let masked = causal && keyCount < segment.seq
+                let kvBase = (head / group) * segment.seq * d
+                var n = 0, k0 = 0
+                while k0 < keyCount {
+                    let c = min(tiles.k, keyCount - k0)
+                    n += block.attend(keys: kp.base + kvBase + k0 * d, values: vp.base + kvBase + k0 * d,
+                                      firstKey: firstRow + k0, count: c, causal: masked)
+                    k0 += c
+                }
+                let partial = UnsafeMutablePointer<Float>.allocate(capacity: count * d)
+                defer { partial.deallocate() }
+                block.finish(into: partial)
+                for i in 0..<count {
+                    let ls = block.logSumExp(row: i), lo = lp.base[state + i]
+                    let l = max(lo, ls) + log(exp(min(lo, ls) - max(lo, ls)) + 1)
+                    let (a, b) = (lo == -.infinity ? 0 : exp(lo - l), exp(ls - l))
+                    let o = op.base + (state + i) * d, p = partial + i * d
+                    for c in 0..<d { o[c] = o[c] * a + p[c] * b }
+                    lp.base[state + i] = l
+                }
+                visited.add(n, ordering: .relaxed)
+            }
+        }}}}}
+        try context.checkCancelled()
+        entries += visited.load(ordering: .relaxed)
+    }
+
+    func finish() throws -> MethodOutput {
+        let shape = setup.shape
+        let state = (logSumExp.count + output.data.count) * MemoryLayout<Float>.size
+        let scratch = QueryBlockAttention(dim: shape.headDim, maxRows: tiles.q, maxKeys: tiles.k).scratchBytes * context.threads
+        return MethodOutput(output: output, flops: entries * FlopCount.perEntry(headDim: shape.headDim),
+                            memoryBytes: state + scratch,
+                            extras: [ResultExtra("rows_computed", Double(setup.rows.count)),
+                                     ResultExtra("tile_q", Double(tiles.q)), ResultExtra("tile_k", Double(tiles.k))])
+    }
+}

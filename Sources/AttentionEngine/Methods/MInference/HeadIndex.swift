@@ -1,0 +1,81 @@
+/// What the sparse kernel computes for one head once its index is estimated. Query rows are
+/// taken in blocks of `block` (MInference's BLOCK_M = BLOCK_N = 64); every row of a block
+/// sees the same key ranges (and columns), cut by the causal mask, except A-shape, which
+/// is exact per row.
+enum HeadIndex: Sendable {
+    /// Keys [0, sink) and the causal window of the last `local` keys.
+    case aShape(sink: Int, local: Int)
+    /// Vertical columns ascending and diagonal offsets (query − key ≥ 0) descending, the
+    /// order MInference's index conversion walks them in.
+    case verticalSlash(columns: [Int32], offsets: [Int32])
+    /// For each query block, its selected key blocks ascending.
+    case blockSparse(blocks: [[Int32]])
+    /// Every key the causal mask allows: exact attention, the pattern search's baseline.
+    case dense
+
+    /// The keys query block `m` covers.
+    func cover(queryBlock m: Int, block: Int, seq: Int) -> BlockCover {
+        let start = m * block, end = min(start + block, seq)
+        switch self {
+        case .aShape(let sink, let local):
+            return .streaming(sink: sink, local: local)
+        case .dense:
+            return .keys(ranges: [0..<end], columns: [])
+        case .blockSparse(let blocks):
+            var ranges: [Range<Int>] = []
+            for b in blocks[m] {
+                let lo = Int(b) * block, hi = min(lo + block, end)
+                guard lo < hi else { continue }
+                if let last = ranges.last, last.upperBound == lo {
+                    ranges[ranges.count - 1] = last.lowerBound..<hi
+                } else {
+                    ranges.append(lo..<hi)
+                }
+            }
+            return .keys(ranges: ranges, columns: [])
+        case .verticalSlash(let columns, let offsets):
+            let ranges = SlashRanges.ranges(offsetsDescending: offsets, blockEnd: start + block, block: block, keyEnd: end)
+            return .keys(ranges: ranges, columns: SlashRanges.columnsOutside(ranges, columns: columns, keyEnd: end))
+        }
+    }
+}
+
+/// The keys one query block covers: contiguous ranges plus single columns (disjoint from the
+/// ranges, ascending), or A-shape's per-row sink and window. The causal mask applies on top.
+enum BlockCover: Sendable {
+    case keys(ranges: [Range<Int>], columns: [Int32])
+    case streaming(sink: Int, local: Int)
+
+    /// Row `row`'s covered keys after the causal mask: sorted, disjoint, touching ranges merged.
+    func keyRanges(row: Int) -> [Range<Int>] {
+        switch self {
+        case .streaming(let sink, let local):
+            let w = StreamingWindow.start(row: row, local: local)
+            let sinkEnd = min(sink, w)
+            return sinkEnd > 0 && sinkEnd < w ? [0..<sinkEnd, w..<row + 1] : [(sinkEnd > 0 ? 0 : w)..<row + 1]
+        case .keys(let ranges, let columns):
+            var pieces = ranges.compactMap { r -> Range<Int>? in
+                let hi = min(r.upperBound, row + 1)
+                return r.lowerBound < hi ? r.lowerBound..<hi : nil
+            }
+            for c in columns where Int(c) <= row { pieces.append(Int(c)..<Int(c) + 1) }
+            pieces.sort { $0.lowerBound < $1.lowerBound }
+            var merged: [Range<Int>] = []
+            for p in pieces {
+                if let last = merged.last, last.upperBound >= p.lowerBound {
+                    merged[merged.count - 1] = last.lowerBound..<max(last.upperBound, p.upperBound)
+                } else {
+                    merged.append(p)
+                }
+            }
+            return merged
+        }
+    }
+}
+
+/// A-shape's window: row i sees keys max(0, i − local + 1) … i (MInference's streaming
+/// kernel: 0 ≤ i − j < n_local), plus sink keys j < n_init that lie before the window.
+enum StreamingWindow {
+    @inline(__always)
+    static func start(row: Int, local: Int) -> Int { max(0, row - local + 1) }
+}

@@ -1,0 +1,190 @@
+import Foundation
+
+/// MInference's sparse attention for one query block: online softmax (`QueryBlockAttention`)
+/// over exactly the keys the block's cover lists, causal mask respected, nothing else read.
+///
+/// - Ranges (slash ranges, selected blocks, the dense baseline) stream through in tiles of
+///   `tileK` contiguous keys, the same tiles `flash` uses, so the kernel runs as fast per
+///   visited entry as the dense one.
+/// - Vertical columns are gathered `tileK` at a time into a contiguous buffer with their
+///   positions ascending, which keeps each query's causally allowed columns a prefix.
+/// - A-shape is exact per row (see `attendStreaming`).
+///
+/// Returns the (query, key) entries visited; the optional tally records them for the
+/// coverage map, so the map, the FLOP count and the selection all describe the same keys.
+struct SparseBlockKernel: Sendable {
+    let tensors: InputPointers
+    let seq: Int
+    let dim: Int
+    let groupSize: Int
+    let block: Int
+    let tileK: Int
+
+    /// Per-item working memory: the online-softmax states plus gather buffers.
+    final class Scratch {
+        let main: QueryBlockAttention
+        /// A-shape's second state, for the window's lower edge read backwards (made on first use).
+        lazy var reversed = QueryBlockAttention(dim: main.dim, maxRows: block, maxKeys: block)
+        let gatheredK: UnsafeMutablePointer<Float>
+        let gatheredV: UnsafeMutablePointer<Float>
+        let positions: UnsafeMutablePointer<Int>
+        let reversedQueries: UnsafeMutablePointer<Float>
+        let edgeOut: UnsafeMutablePointer<Float>
+        let capacity: Int
+        let block: Int
+        let blockFloats: Int
+
+        init(dim: Int, block: Int, tileK: Int) {
+            main = QueryBlockAttention(dim: dim, maxRows: block, maxKeys: tileK)
+            capacity = max(tileK, block)
+            self.block = block
+            blockFloats = block * dim
+            gatheredK = .allocate(capacity: capacity * dim)
+            gatheredV = .allocate(capacity: capacity * dim)
+            positions = .allocate(capacity: capacity)
+            reversedQueries = .allocate(capacity: blockFloats)
+            edgeOut = .allocate(capacity: blockFloats)
+        }
+
+        deinit {
+            for p in [gatheredK, gatheredV, reversedQueries, edgeOut] { p.deallocate() }
+            positions.deallocate()
+        }
+
+        /// Bytes held, counting the A-shape state (made here if it was not yet).
+        var bytes: Int {
+            main.scratchBytes + reversed.scratchBytes + 4 * (2 * capacity * main.dim + 2 * blockFloats) + 8 * capacity
+        }
+    }
+
+    func makeScratch() -> Scratch { Scratch(dim: dim, block: block, tileK: tileK) }
+
+    /// Rows [m·B, min(N, (m+1)·B)) of query head `head` into `out` (stride `dim`).
+    func run(head: Int, queryBlock m: Int, cover: BlockCover, scratch: Scratch,
+             out: UnsafeMutablePointer<Float>, tally: inout CoverageTally?) -> Int {
+        let r0 = m * block, rows = min(block, seq - r0), end = r0 + rows
+        let queries = tensors.q.base + (head * seq + r0) * dim
+        let kvBase = (head / groupSize) * seq * dim
+        switch cover {
+        case .keys(let ranges, let columns):
+            let attention = scratch.main
+            attention.begin(queries: queries, rows: rows, firstPosition: r0)
+            var visited = 0
+            for r in ranges {
+                visited += attendRange(attention, kvBase: kvBase, keys: r.lowerBound..<min(r.upperBound, end), positionShift: 0)
+                tally?.addCausal(rows: r0..<end, cols: r.lowerBound..<min(r.upperBound, end))
+            }
+            visited += attendColumns(columns, kvBase: kvBase, scratch: scratch)
+            if tally != nil { for c in columns { tally?.addRect(rows: max(r0, Int(c))..<end, cols: Int(c)..<Int(c) + 1) } }
+            attention.finish(into: out)
+            return visited
+        case .streaming(let sink, let local):
+            // Bands of at most `local` rows keep the window's lower edge behind every row of
+            // the band, so the edge needs no causal cut (see `attendStreaming`).
+            var visited = 0
+            for band in stride(from: 0, to: rows, by: local) {
+                let count = min(local, rows - band)
+                visited += attendStreaming(sink: sink, local: local, queries: queries + band * dim, r0: r0 + band, rows: count,
+                                           kvBase: kvBase, scratch: scratch, out: out + band * dim, tally: &tally)
+            }
+            return visited
+        }
+    }
+
+    /// Keys `keys` in tiles. With `positionShift` s, key j counts as position j + s for the
+    /// causal test, so row i takes exactly the keys j ≤ i − s.
+    private func attendRange(_ attention: QueryBlockAttention, kvBase: Int, keys: Range<Int>, positionShift: Int) -> Int {
+        var visited = 0
+        var j = keys.lowerBound
+        while j < keys.upperBound {
+            let count = min(tileK, keys.upperBound - j)
+            visited += attention.attend(keys: tensors.k.base + kvBase + j * dim, values: tensors.v.base + kvBase + j * dim,
+                                        firstKey: j + positionShift, count: count, causal: true)
+            j += count
+        }
+        return visited
+    }
+
+    private func attendColumns(_ columns: [Int32], kvBase: Int, scratch: Scratch) -> Int {
+        var visited = 0
+        var i = 0
+        while i < columns.count {
+            let count = min(tileK, columns.count - i)
+            for t in 0..<count {
+                let c = Int(columns[i + t])
+                scratch.positions[t] = c
+                (scratch.gatheredK + t * dim).update(from: tensors.k.base + kvBase + c * dim, count: dim)
+                (scratch.gatheredV + t * dim).update(from: tensors.v.base + kvBase + c * dim, count: dim)
+            }
+            visited += scratch.main.attend(gatheredKeys: scratch.gatheredK, values: scratch.gatheredV,
+                                           positions: scratch.positions, count: count, causal: true)
+            i += count
+        }
+        return visited
+    }
+
+    /// A-shape, exact per row: row i sees the sink keys j < min(n_init, w(i)) and its window
+    /// w(i) ≤ j ≤ i, with w(i) = max(0, i − n_local + 1). Over the block's rows r0 … r1:
+    ///
+    ///     sink        j < min(n_init, w(r1)), row i takes j ≤ i − n_local: a causal prefix
+    ///                 once positions are shifted by n_local
+    ///     window      w(r1) ≤ j ≤ r1, row i takes j ≤ i: the usual causal prefix
+    ///     lower edge  w(r0) ≤ j < w(r1), row i takes j ≥ w(i): a suffix per row
+    ///                 (all edge keys precede r0 because the band has at most n_local rows)
+    ///
+    /// Online softmax only takes prefixes, so the lower edge runs on a second state with the
+    /// rows and keys both reversed (a suffix read backwards is a prefix), and the two partial
+    /// softmaxes are merged by their log-sum-exp:
+    ///
+    ///     o = (e^{ℓ₁}·o₁ + e^{ℓ₂}·o₂) / (e^{ℓ₁} + e^{ℓ₂})
+    private func attendStreaming(sink: Int, local: Int, queries: UnsafePointer<Float>, r0: Int, rows: Int, kvBase: Int,
+                                 scratch: Scratch, out: UnsafeMutablePointer<Float>, tally: inout CoverageTally?) -> Int {
+        let r1 = r0 + rows - 1
+        let wFirst = StreamingWindow.start(row: r0, local: local), wLast = StreamingWindow.start(row: r1, local: local)
+        let attention = scratch.main
+        attention.begin(queries: queries, rows: rows, firstPosition: r0)
+        var visited = attendRange(attention, kvBase: kvBase, keys: 0..<min(sink, wLast), positionShift: local)
+        visited += attendRange(attention, kvBase: kvBase, keys: wLast..<r1 + 1, positionShift: 0)
+        attention.finish(into: out)
+        if tally != nil {
+            let cover = BlockCover.streaming(sink: sink, local: local)
+            for i in r0...r1 { for r in cover.keyRanges(row: i) { tally?.add(row: i, cols: r) } }
+        }
+        let edge = wLast - wFirst
+        guard edge > 0 else { return visited }
+        // Reversed rows: lane t' holds query r1 − t'. Reversed keys: slot u' holds key wLast − 1 − u'.
+        // Row t' takes u' < t' (keys ≥ w(r1 − t')): a causal prefix with the keys at positions 1, 2, ….
+        let reversed = scratch.reversed, revQ = scratch.reversedQueries, edgeOut = scratch.edgeOut
+        for t in 0..<rows { (revQ + t * dim).update(from: queries + (rows - 1 - t) * dim, count: dim) }
+        for u in 0..<edge {
+            let j = wLast - 1 - u
+            (scratch.gatheredK + u * dim).update(from: tensors.k.base + kvBase + j * dim, count: dim)
+            (scratch.gatheredV + u * dim).update(from: tensors.v.base + kvBase + j * dim, count: dim)
+        }
+        reversed.begin(queries: revQ, rows: rows, firstPosition: 0)
+        visited += reversed.attend(keys: scratch.gatheredK, values: scratch.gatheredV, firstKey: 1, count: edge, causal: true)
+        reversed.finish(into: edgeOut)
+        for t in 0..<rows {
+            let l1 = Double(attention.logSumExp(row: t)), l2 = Double(reversed.logSumExp(row: rows - 1 - t))
+            guard l2 > -.infinity else { continue }
+            let m = max(l1, l2)
+            let w1 = Float(exp(l1 - m)), w2 = Float(exp(l2 - m))
+            let inv = 1 / (w1 + w2)
+            let o = out + t * dim, e = edgeOut + (rows - 1 - t) * dim
+            for c in 0..<dim { o[c] = (w1 * o[c] + w2 * e[c]) * inv }
+        }
+        return visited
+    }
+}
+
+extension CoverageTally {
+    /// Records keys `cols` for query rows `rows` under the causal mask (key j for rows i ≥ j).
+    mutating func addCausal(rows: Range<Int>, cols: Range<Int>) {
+        // Keys up to the block's first row are allowed for every row; later ones row by row.
+        let split = min(max(cols.lowerBound, rows.lowerBound + 1), cols.upperBound)
+        if cols.lowerBound < split { addRect(rows: rows, cols: cols.lowerBound..<split) }
+        for i in rows where i >= split && split < cols.upperBound {
+            add(row: i, cols: split..<min(cols.upperBound, i + 1))
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+
+/// `factors=FILE`: LongRoPE rescale factors as JSON, one per rotary pair (d/2 numbers).
+///
+/// - a list `[1.0, 1.02, …]`: the factors, used at every length;
+/// - an object with `long_factor` (beyond the original length) and optionally
+///   `short_factor` (up to it; missing means 1 everywhere) and `nhat` (n̂). Other fields
+///   (`attnscope rope search` writes its score and curve, Phi-3.5's file its source) are
+///   ignored.
+///
+/// Non-numeric, non-positive or missing factors are errors (exit 65) naming the field; a
+/// list that decreases somewhere is only a warning.
+public enum FactorFile {
+    public static func load(_ path: String) throws -> LongRoPEFactors {
+        let source = "factors \(path)"
+        return try parse(JSONFieldReader.contents(of: path, source: source), source: source)
+    }
+
+    public static func parse(_ data: Data, source: String) throws -> LongRoPEFactors {
+        let reader = JSONFieldReader(source: source)
+        let root = try reader.parse(data)
+        var factors: LongRoPEFactors
+        if root is [Any] {
+            let list = try reader.positiveList(root, field: "(top level)")!
+            factors = LongRoPEFactors(long: list, short: list, source: source)
+            factors.longField = "(top level)"
+            factors.shortField = "(top level)"
+        } else if let object = root as? [String: Any] {
+            guard let long = try reader.positiveList(object["long_factor"], field: "long_factor") else {
+                throw EngineError.data("\(source): field 'long_factor' is missing (expected a list of factors, or an object with 'long_factor' and optionally 'short_factor')")
+            }
+            factors = LongRoPEFactors(long: long, short: try reader.positiveList(object["short_factor"], field: "short_factor"),
+                                      nhat: try reader.integer(object["nhat"], field: "nhat", range: 0...RopeScaling.maxNhat),
+                                      source: source)
+        } else {
+            throw EngineError.data("\(source): expected a JSON list of factors or an object with 'long_factor', found \(JSONFieldReader.describe(root))")
+        }
+        var lists = [(factors.long, factors.longField)]
+        if let short = factors.short, short != factors.long { lists.append((short, factors.shortField)) }
+        factors.warnings = lists.compactMap { reader.monotonicityWarning($0, field: $1) }
+        return factors
+    }
+}

@@ -1,0 +1,73 @@
+/// A scaling as a person asks for it, with `longrope` method keys or `attnscope rope show`
+/// flags, before the head dim and base of the inputs are known. Files are read when the
+/// request is made (so a bad file fails before any work, exit 65); `scaling(headDim:base:)`
+/// completes it once the inputs are known.
+public struct RopeScalingRequest: Sendable, Equatable {
+    public var kind: RopeScalingKind?
+    public var original: Int?
+    public var target: Int?
+    /// Read from `factors=FILE`.
+    public var factors: LongRoPEFactors?
+    /// Read from `config=FILE`.
+    public var config: RopeScaling?
+    public var nhat: Int?
+    public var attentionFactor: Double?
+
+    public init(kind: RopeScalingKind? = nil, original: Int? = nil, target: Int? = nil, factorsFile: String? = nil,
+                configFile: String? = nil, nhat: Int? = nil, attentionFactor: Double? = nil) throws {
+        self.kind = kind
+        self.original = original
+        self.target = target
+        self.nhat = nhat
+        self.attentionFactor = attentionFactor
+        if let configFile {
+            guard original == nil, target == nil else {
+                throw EngineError.usage("config= sets the original and target lengths (original_max_position_embeddings, max_position_embeddings); drop original= and target=")
+            }
+            guard factorsFile == nil else { throw EngineError.usage("give factors= or config=, not both (the config carries its own factors)") }
+            let config = try ModelRopeConfig.load(configFile)
+            if let kind, kind != config.kind {
+                throw EngineError.usage("scaling=\(kind.rawValue) contradicts \(configFile), whose rope scaling is \(config.kind.rawValue)")
+            }
+            self.config = config
+        }
+        if let factorsFile {
+            if let kind, kind != .longrope { throw EngineError.usage("factors= only applies to scaling=longrope, not scaling=\(kind.rawValue)") }
+            factors = try FactorFile.load(factorsFile)
+        }
+        if let o = original, let t = target, t < o {
+            throw EngineError.usage("target=\(t) is below original=\(o): a scaling extends the trained length")
+        }
+    }
+
+    /// The scaling this request names, or an error saying what is missing. `searched` stands
+    /// in for the factors when `search=on` provides them.
+    public func scaling(headDim: Int, base: Double, searched: LongRoPEFactors? = nil) throws -> RopeScaling {
+        var scaling: RopeScaling
+        if var config {
+            guard config.headDim == headDim else {
+                throw EngineError.data("\(config.source ?? "config"): head dim \(config.headDim) does not match the inputs' head dim \(headDim)")
+            }
+            config.factors = searched ?? config.factors
+            scaling = config
+        } else {
+            let factors = searched ?? self.factors
+            guard let kind = kind ?? (factors != nil ? .longrope : nil) else {
+                throw EngineError.usage("say which scaling: scaling=pi|ntk|dynamic-ntk|yarn|longrope, factors=FILE, config=FILE or search=on")
+            }
+            if kind == .longrope && factors == nil {
+                throw EngineError.usage("scaling=longrope needs factors=FILE, config=FILE or search=on")
+            }
+            scaling = RopeScaling(kind: kind, headDim: headDim, base: base, original: original ?? RopeScaling.defaultOriginal)
+            scaling.target = target
+            scaling.factors = factors
+            try factors?.check(headDim: headDim)
+        }
+        scaling.nhat = nhat ?? scaling.factors?.nhat ?? 0
+        scaling.attentionFactor = attentionFactor ?? scaling.attentionFactor
+        return scaling
+    }
+
+    /// Warnings from the files read (e.g. decreasing factors).
+    public var warnings: [String] { (factors ?? config?.factors)?.warnings ?? [] }
+}

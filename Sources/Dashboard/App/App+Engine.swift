@@ -1,0 +1,149 @@
+import AttentionEngine
+
+/// Runs and sweeps: starting them through the launcher, cancelling, and folding the
+/// engine's messages into the state. Only one job runs at a time, so no variant's timing
+/// is disturbed by another's work.
+extension App {
+    func startRun() {
+        guard activeJob == nil else { toast("a job is already running; c cancels it", error: true); return }
+        let spec = state.runSpec
+        do { try spec.validate() } catch { toast(message(of: error), error: true); return }
+        let job = takeJobNumber()
+        state.session = RunSession(
+            job: job, spec: spec, stage: "starting",
+            rows: spec.methods.map { RowState(label: $0.label, method: $0.method, status: .queued) },
+            attentionMap: nil, phase: .running, started: clock(), ended: nil)
+        if state.selectedLabel.map({ l in !spec.methods.contains { $0.label == l } }) ?? true {
+            state.selectedLabel = spec.methods.first?.label
+        }
+        state.head = min(state.head, max(0, spec.heads - 1))
+        activeJob = (job, launcher.start(job: job, specs: [spec]))
+    }
+
+    /// Starts a sweep over the given sequence lengths (checked by the caller).
+    func startSweep(_ seqs: [Int]) {
+        guard activeJob == nil else { toast("a job is already running; c cancels it", error: true); return }
+        let base = state.runSpec
+        let specs = seqs.map { n -> RunSpec in var s = base; s.seq = n; return s }
+        do { for s in specs { try s.validate() } } catch { toast(message(of: error), error: true); return }
+        let job = takeJobNumber()
+        state.sweep = SweepState(job: job, spec: base, seqs: seqs, rows: [:], step: 0, fraction: 0,
+                                 stage: "starting", phase: .running)
+        state.modal = .sweep
+        activeJob = (job, launcher.start(job: job, specs: specs))
+    }
+
+    func takeJobNumber() -> Int {
+        defer { nextJob += 1 }
+        return nextJob
+    }
+
+    func cancelJob() {
+        guard let job = activeJob else { toast("nothing is running"); return }
+        job.flag.cancel()
+        toast("cancelling…")
+    }
+
+    func receive(_ message: EngineMessage) {
+        switch message {
+        case .event(let job, let step, let event):
+            // Events that straggle in after their job ended (cancelled work) are dropped.
+            if job == state.session?.job, state.session?.phase == .running { apply(event) }
+            if job == state.sweep?.job, state.sweep?.phase == .running { applySweep(event, step: step) }
+        case .stepFinished(let job, let step, let report):
+            if job == state.session?.job { state.session?.attentionMap = report.attentionMap }
+            if job == state.sweep?.job, let seq = state.sweep?.seqs[step] { state.sweep?.rows[seq] = report.rows }
+        case .jobEnded(let job, let phase):
+            if job == activeJob?.id { activeJob = nil }
+            if job == state.session?.job { endSession(phase) }
+            if job == state.sweep?.job { endSweep(phase) }
+        }
+    }
+
+    func apply(_ event: RunEvent) {
+        guard var s = state.session else { return }
+        switch event {
+        case .stage(let text): s.stage = text
+        case .variantStarted(let label):
+            s.stage = "running \(label)"
+            if let i = s.rows.firstIndex(where: { $0.label == label }) { s.rows[i].status = .running(0) }
+        case .progress(let label, let fraction):
+            if let i = s.rows.firstIndex(where: { $0.label == label }) { s.rows[i].status = .running(fraction) }
+        case .result(let r):
+            if let i = s.rows.firstIndex(where: { $0.label == r.row.label }) {
+                s.rows[i].status = .done
+                s.rows[i].result = r.row
+                s.rows[i].coverage = r.coverage
+            }
+            state.history[r.row.label, default: []].append(r.row.latencyMs)
+        }
+        state.session = s
+    }
+
+    func endSession(_ phase: JobPhase) {
+        guard var s = state.session else { return }
+        s.phase = phase
+        s.ended = clock()
+        for i in s.rows.indices where s.rows[i].result == nil { s.rows[i].status = .stopped }
+        switch phase {
+        case .finished: s.stage = "done"
+        case .cancelled: s.stage = "cancelled"; toast("run cancelled")
+        case .failed(let m): s.stage = "failed"; toast(m, error: true)
+        case .running: break
+        }
+        state.session = s
+    }
+
+    func applySweep(_ event: RunEvent, step: Int) {
+        guard var s = state.sweep else { return }
+        s.step = step
+        let n = ReadableNumbers.grouped(s.seqs[step])
+        switch event {
+        case .stage(let text): s.stage = "N=\(n): \(text)"
+        case .variantStarted(let label): s.stage = "N=\(n): running \(label)"; s.fraction = 0
+        case .progress(_, let fraction): s.fraction = fraction
+        case .result: s.fraction = 1
+        }
+        state.sweep = s
+    }
+
+    func endSweep(_ phase: JobPhase) {
+        state.sweep?.phase = phase
+        switch phase {
+        case .finished: state.sweep?.stage = "done"
+        case .cancelled: state.sweep?.stage = "cancelled"; toast("sweep cancelled")
+        case .failed(let m): state.sweep?.stage = "failed"; toast(m, error: true)
+        case .running: break
+        }
+    }
+
+    /// The sweep's default lengths: doubling from N/8 (at least 256) up to the setup's N.
+    func defaultSweepLengths() -> String {
+        let top = state.setup.seq
+        var n = max(min(256, top), top / 8)
+        var out: [Int] = []
+        while n < top { out.append(n); n *= 2 }
+        out.append(top)
+        return out.map(String.init).joined(separator: ",")
+    }
+
+    /// Parses `1024,2048,4096` or `1024..16384` (doubling) into sequence lengths.
+    static func parseSweepLengths(_ text: String) throws -> [Int] {
+        let t = text.replacingOccurrences(of: " ", with: "")
+        let bad = EngineError.usage("sweep lengths: '\(text)' is not a list like 1024,2048,4096 or a range like 1024..16384")
+        var seqs: [Int]
+        if let r = t.range(of: "..") {
+            guard let lo = Int(t[..<r.lowerBound]), let hi = Int(t[r.upperBound...]), lo >= 1, hi >= lo else { throw bad }
+            seqs = []
+            var n = lo
+            while n < hi { seqs.append(n); n *= 2 }
+            seqs.append(hi)
+        } else {
+            seqs = try t.split(separator: ",").map { guard let n = Int($0), n >= 1 else { throw bad }; return n }
+        }
+        seqs = Array(Set(seqs)).sorted()
+        guard seqs.count >= 2 else { throw EngineError.usage("sweep lengths: give at least two lengths") }
+        guard seqs.count <= 16 else { throw EngineError.usage("sweep lengths: at most 16 lengths") }
+        return seqs
+    }
+}

@@ -1,0 +1,91 @@
+import AttentionEngine
+
+/// The Details panel (wide screens): every figure of the selected variant's row, its method
+/// settings, the method's own extras (per-head values listed) and its latency history.
+struct DetailsPanel {
+    var state: AppState
+
+    func draw(into buf: inout CellBuffer, _ r: Rect, theme: Theme) {
+        let row = state.selectedRow
+        guard let row else { drawVariant(into: &buf, r, theme: theme); return }
+        let inner = Frame(title: "Details · \(row.label)").draw(into: &buf, r, theme: theme)
+        var lines: [(String, String)] = []
+        let variant = state.session?.spec.methods.first { $0.label == row.label }
+        lines.append(("method", row.method))
+        if let v = variant, !v.params.isEmpty {
+            lines.append(("settings", v.params.keys.sorted().map { "\($0)=\(v.params[$0]!)" }.joined(separator: " ")))
+        }
+        if let r = row.result {
+            lines += [
+                ("latency", "\(ReadableNumbers.milliseconds(r.latencyMs)) ms median, \(ReadableNumbers.milliseconds(r.latencyMsMin)) ms min"),
+                ("FLOPs", "\(ReadableNumbers.si(Double(r.flops))) of \(ReadableNumbers.si(Double(r.denseFlops))) dense (\(ReadableNumbers.percent(r.flopsSaved)) saved)"),
+                ("throughput", String(format: "%.1f GFLOP/s", r.gflops)),
+                ("error", "RMSE \(ReadableNumbers.scientific(r.rmse)), max \(ReadableNumbers.scientific(r.maxAbsErr)), rel L2 \(ReadableNumbers.scientific(r.relL2Err))"),
+                ("recall", String(format: "%.4f", r.recall) + " on \(ReadableNumbers.grouped(r.referenceRows)) rows/head"),
+                ("memory", ReadableNumbers.si(Double(r.memoryBytes), binary: true) + "B working memory"),
+                ("shape", "N=\(ReadableNumbers.grouped(r.seq)) H=\(r.heads) G=\(r.kvHeads) d=\(r.headDim) \(r.causal ? "causal" : "non-causal")"),
+                ("threads", String(r.threads)),
+            ]
+            for e in r.extras {
+                switch e.value {
+                case .number(let x): lines.append((e.name, x == x.rounded() && abs(x) < 1e15 ? ReadableNumbers.grouped(Int(x)) : String(format: "%.6g", x)))
+                case .text(let t): lines.append((e.name, t))
+                case .perHead(let l): lines.append((e.name, l.enumerated().map { "h\($0.offset + 1) \($0.element)" }.joined(separator: "  ")))
+                case .series(let xs):
+                    // A series as a sparkline (its last values if long) and its range.
+                    let spark = String(String.UnicodeScalarView(Sparkline(values: xs).symbols(width: inner.width - 16)))
+                    let finite = xs.filter(\.isFinite)
+                    let range = finite.isEmpty ? "" : " \(String(format: "%.3g", finite.min()!))…\(String(format: "%.3g", finite.max()!))"
+                    lines.append((e.name, spark + range))
+                }
+            }
+        } else {
+            let status = switch row.status {
+            case .queued: "queued"
+            case .running(let f): "running, \(Int(f * 100))% of warmup and timed runs"
+            case .stopped: "not finished"
+            case .done: "done"
+            }
+            lines.append(("status", status))
+        }
+        let keyWidth = min(12, max(8, lines.map(\.0.count).max() ?? 0) + 1)
+        var y = inner.y
+        for (key, value) in lines {
+            let wrapped = Text.wrapped(value, inner.width - keyWidth - 2)
+            for (i, part) in wrapped.enumerated() where y < inner.maxY {
+                if i == 0 { buf.put(key, x: inner.x + 1, y: y, style: theme.label, maxWidth: keyWidth) }
+                buf.put(part, x: inner.x + 1 + keyWidth, y: y, style: theme.value)
+                y += 1
+            }
+        }
+        if let history = state.history[row.label], y + 1 < inner.maxY {
+            y += 1
+            buf.put("history", x: inner.x + 1, y: y, style: theme.label)
+            let width = min(history.count, inner.width - keyWidth - 2)
+            Sparkline(values: history).draw(into: &buf, x: inner.x + 1 + keyWidth, y: y, width: width, style: theme.barDone)
+            if y + 1 < inner.maxY {
+                let shown = history.suffix(width)
+                let range = "\(ReadableNumbers.milliseconds(shown.min()!))–\(ReadableNumbers.milliseconds(shown.max()!)) ms"
+                buf.put(history.count == 1 ? "1 run" : "\(history.count) runs, \(range)",
+                        x: inner.x + 1 + keyWidth, y: y + 1, style: theme.muted, maxWidth: inner.width - keyWidth - 2)
+            }
+        }
+    }
+
+    /// Before any run: the variant under the Methods cursor, its method and every key.
+    func drawVariant(into buf: inout CellBuffer, _ r: Rect, theme: Theme) {
+        let variant = state.variants.indices.contains(state.methodsCursor) ? state.variants[state.methodsCursor] : nil
+        let inner = Frame(title: "Details · \(variant?.spec.label ?? "–")").draw(into: &buf, r, theme: theme)
+        guard let variant, let d = try? MethodRegistry.descriptor(named: variant.spec.method) else { return }
+        var lines = Text.wrapped("\(d.name): \(d.summary)", inner.width - 2).map { ($0, theme.value) }
+        lines.append(("", theme.value))
+        for key in d.keys {
+            let value = variant.spec.params[key.name].map { "= \($0)" } ?? "default \(key.defaultValue)"
+            lines.append(("\(key.name) \(value)", theme.label))
+            lines += Text.wrapped(key.help, inner.width - 4).map { ("  " + $0, theme.muted) }
+        }
+        for (i, line) in lines.enumerated() where i < inner.height {
+            buf.put(line.0, x: inner.x + 1, y: inner.y + i, style: line.1, maxWidth: inner.width - 2)
+        }
+    }
+}

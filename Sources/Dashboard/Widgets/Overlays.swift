@@ -1,0 +1,172 @@
+import AttentionEngine
+
+/// Boxes drawn over the panels: help, the reproduce command, prompts, lists and questions.
+enum Overlay {
+    /// A framed box of `width`×`height` centred in `area`, cleared; returns its inside.
+    static func box(_ title: String, width: Int, height: Int, in area: Rect, into buf: inout CellBuffer, theme: Theme) -> Rect {
+        let r = area.centred(width: width, height: height)
+        return Frame(title: title, focused: true).draw(into: &buf, r, theme: theme)
+    }
+}
+
+/// `?`: every binding of the keymap, by scope, flowed into the fewest columns that fit;
+/// sentences wrap when a column is wide enough, else the footer's short words are used.
+struct HelpOverlay {
+    static let keyWidth = 12
+
+    func draw(into buf: inout CellBuffer, _ area: Rect, theme: Theme) {
+        let inner = Overlay.box("Keys · Esc or ? closes", width: area.width, height: area.height, in: area, into: &buf, theme: theme)
+        guard inner.height > 0 else { return }
+        var chosen: (width: Int, lines: [(keys: String, text: String, header: Bool)]) = (inner.width, [])
+        for columns in 1...4 {
+            let width = inner.width / columns
+            let lines = layout(textWidth: width - HelpOverlay.keyWidth - 2)
+            chosen = (width, lines)
+            if lines.count <= columns * inner.height { break }
+        }
+        for (i, line) in chosen.lines.enumerated() {
+            let x = inner.x + 1 + (i / inner.height) * chosen.width, y = inner.y + i % inner.height
+            if x >= inner.maxX { break }
+            if line.header {
+                buf.put(line.keys, x: x, y: y, style: theme.header, maxWidth: chosen.width - 2)
+            } else {
+                buf.put(Text.truncated(line.keys, HelpOverlay.keyWidth - 1), x: x, y: y, style: theme.key)
+                buf.put(line.text, x: x + HelpOverlay.keyWidth, y: y, style: theme.value,
+                        maxWidth: chosen.width - HelpOverlay.keyWidth - 2)
+            }
+        }
+    }
+
+    /// Lines of the help for a given text width: scope headers, then key + text (wrapped).
+    func layout(textWidth: Int) -> [(keys: String, text: String, header: Bool)] {
+        var lines: [(keys: String, text: String, header: Bool)] = []
+        for scope in KeyScope.allCases {
+            if !lines.isEmpty { lines.append(("", "", true)) }
+            lines.append((scope.rawValue, "", true))
+            for b in Keymap.bindings(in: scope) {
+                let parts = textWidth >= 30 ? Text.wrapped(b.help, textWidth) : [b.short]
+                for (i, part) in parts.enumerated() { lines.append((i == 0 ? b.keyNames : "", part, false)) }
+            }
+        }
+        return lines
+    }
+}
+
+/// `p`: the `attnscope run …` command that reproduces the setup.
+struct ReproduceOverlay {
+    var spec: RunSpec
+
+    func draw(into buf: inout CellBuffer, _ area: Rect, theme: Theme) {
+        let width = min(area.width - 4, 100)
+        let command = Text.wrapped(spec.commandLine, width - 4)
+        let note = Text.wrapped("Reproduces this setup headless (enabled variants only). Add --csv FILE or --json FILE for machine-readable rows.", width - 4)
+        let inner = Overlay.box("Reproduce · Esc closes", width: width, height: command.count + note.count + 3, in: area, into: &buf, theme: theme)
+        for (i, line) in command.enumerated() { buf.put(line, x: inner.x + 1, y: inner.y + i, style: theme.value) }
+        for (i, line) in note.enumerated() { buf.put(line, x: inner.x + 1, y: inner.y + command.count + 1 + i, style: theme.muted) }
+    }
+}
+
+/// A one-line question with a text answer (save name, export path, filter, sweep lengths).
+struct PromptOverlay {
+    var prompt: Prompt
+
+    func draw(into buf: inout CellBuffer, _ area: Rect, theme: Theme) {
+        let width = min(area.width - 4, 90)
+        let errorLines = prompt.error.map { Text.wrapped($0, width - 4) } ?? []
+        let inner = Overlay.box(prompt.title, width: width, height: 4 + errorLines.count, in: area, into: &buf, theme: theme)
+        buf.put(prompt.hint, x: inner.x + 1, y: inner.y, style: theme.muted, maxWidth: inner.width - 2)
+        LineEditorView(editor: prompt.editor, error: prompt.error != nil)
+            .draw(into: &buf, x: inner.x + 1, y: inner.y + 1, width: inner.width - 2, theme: theme)
+        for (i, line) in errorLines.enumerated() { buf.put(line, x: inner.x + 1, y: inner.y + 2 + i, style: theme.error) }
+    }
+}
+
+/// A list to choose from with ↑/↓ and Enter.
+struct PickerOverlay {
+    var picker: Picker
+
+    func draw(into buf: inout CellBuffer, _ area: Rect, theme: Theme) {
+        let width = min(area.width - 4, 100)
+        let height = min(area.height - 2, picker.items.count + 2)
+        let inner = Overlay.box(picker.title, width: width, height: height, in: area, into: &buf, theme: theme)
+        guard inner.height > 0 else { return }
+        let nameWidth = min(28, (picker.items.map(\.name.count).max() ?? 0) + 2)
+        let first = max(0, min(picker.cursor - inner.height + 1, picker.items.count - inner.height))
+        for (line, i) in (first..<picker.items.count).enumerated() where line < inner.height {
+            let y = inner.y + line, selected = i == picker.cursor
+            let style = selected ? theme.selected : theme.value
+            if selected { buf.fill(inner.row(line), " ", style) }
+            buf.put(" " + picker.items[i].name, x: inner.x, y: y, style: style, maxWidth: nameWidth)
+            buf.put(picker.items[i].detail, x: inner.x + nameWidth + 1, y: y, style: selected ? style : theme.muted,
+                    maxWidth: inner.width - nameWidth - 2)
+        }
+    }
+}
+
+/// Overwrite or not.
+struct ConfirmOverlay {
+    var confirm: Confirm
+
+    func draw(into buf: inout CellBuffer, _ area: Rect, theme: Theme) {
+        let width = min(area.width - 4, 90)
+        let lines = Text.wrapped(confirm.question, width - 4)
+        let inner = Overlay.box("Confirm", width: width, height: lines.count + 4, in: area, into: &buf, theme: theme)
+        for (i, line) in lines.enumerated() { buf.put(line, x: inner.x + 1, y: inner.y + i, style: theme.warning) }
+        var x = inner.x + 1
+        x += buf.put("y", x: x, y: inner.y + lines.count + 1, style: theme.key)
+        x += buf.put(" overwrite   ", x: x, y: inner.y + lines.count + 1, style: theme.value)
+        x += buf.put("n", x: x, y: inner.y + lines.count + 1, style: theme.key)
+        buf.put(" keep the file", x: x, y: inner.y + lines.count + 1, style: theme.value)
+    }
+}
+
+/// A variant's form: its label and each key of its method, with the selected key's help.
+struct MethodFormOverlay {
+    var form: MethodForm
+    var variant: Variant
+
+    func draw(into buf: inout CellBuffer, _ area: Rect, theme: Theme) {
+        let descriptor = try? MethodRegistry.descriptor(named: variant.spec.method)
+        let keys = descriptor?.keys ?? []
+        let width = min(area.width - 4, 84)
+        let help = form.cursor == 0 ? "Names the row in the table and in CSV/JSON (empty: derived from the values)."
+            : keys[form.cursor - 1].help + (keys[form.cursor - 1].choices.map { " Choices: " + $0.joined(separator: ", ") + " (←/→)." } ?? "")
+        let helpLines = Text.wrapped(help, width - 4)
+        let errorLines = form.error.map { Text.wrapped($0, width - 4) } ?? []
+        let height = min(area.height, keys.count + 1 + helpLines.count + errorLines.count + 3)
+        let inner = Overlay.box("Variant of \(variant.spec.method) · \(descriptor?.summary ?? "")", width: width, height: height,
+                                in: area, into: &buf, theme: theme)
+        let nameWidth = min(20, max(8, (keys.map(\.name.count).max() ?? 0) + 2))
+        let rows: [(String, String, String)] = [("label", variant.spec.label, "")]
+            + keys.map { ($0.name, variant.spec.params[$0.name] ?? "", $0.defaultValue) }
+        for (i, row) in rows.enumerated() where i < inner.height {
+            let y = inner.y + i, selected = i == form.cursor
+            let style = selected ? theme.selected : theme.value
+            if selected { buf.fill(inner.row(i), " ", style) }
+            buf.put(" " + row.0, x: inner.x, y: y, style: selected ? style : theme.label, maxWidth: nameWidth)
+            let x = inner.x + nameWidth + 1, w = inner.width - nameWidth - 2
+            if selected, let editor = form.editor {
+                LineEditorView(editor: editor, error: form.error != nil).draw(into: &buf, x: x, y: y, width: w, theme: theme)
+            } else if row.1.isEmpty {
+                buf.put("default: \(row.2)", x: x, y: y, style: selected ? style : theme.muted, maxWidth: w)
+            } else {
+                buf.put(row.1, x: x, y: y, style: style, maxWidth: w)
+            }
+        }
+        var y = inner.y + rows.count + 1
+        for line in errorLines where y < inner.maxY { buf.put(line, x: inner.x + 1, y: y, style: theme.error); y += 1 }
+        for line in helpLines where y < inner.maxY { buf.put(line, x: inner.x + 1, y: y, style: theme.muted); y += 1 }
+    }
+}
+
+/// Below 80×24: a centred note that still quits on q.
+struct TooSmallScreen {
+    func draw(into buf: inout CellBuffer, theme: Theme) {
+        let lines = ["terminal too small: need \(AppState.minimumSize.width)×\(AppState.minimumSize.height), have \(buf.width)×\(buf.height)",
+                     "q quits"]
+        for (i, line) in lines.enumerated() {
+            let text = Text.truncated(line, buf.width)
+            buf.put(text, x: max(0, (buf.width - text.count) / 2), y: buf.height / 2 - 1 + i, style: i == 0 ? theme.warning : theme.muted)
+        }
+    }
+}

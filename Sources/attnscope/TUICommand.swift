@@ -1,0 +1,63 @@
+import ArgumentParser
+import AttentionEngine
+import Dashboard
+import Foundation
+
+/// `attnscope tui`: the dashboard, or its headless snapshot, frame benchmark and key list.
+struct TUICommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tui",
+        abstract: "Open the dashboard (set up runs, watch them live, read results and heatmaps).",
+        discussion: "Keys: press ? in the dashboard. NO_COLOR=1 switches to monochrome.")
+
+    @Option(help: "Preset to open with (a name from `attnscope presets` or a file). Default: quickstart.")
+    var preset: String?
+    @Option(name: .customLong("presets-dir"), help: "Directory of shipped presets.") var presetsDir: String?
+    @Option(help: ArgumentHelp("Run the setup to completion without a terminal and print the final frame as ANSI text.",
+                               valueName: "WxH"))
+    var snapshot: String?
+    @Option(name: .customLong("bench-frame"), help: ArgumentHelp("Time whole-frame renders at this size after running the setup.",
+                                                                 valueName: "WxH"))
+    var benchFrame: String?
+    @Flag(name: .customLong("print-keys"), help: "Print the key list (Markdown, generated from the keymap) and exit.")
+    var printKeys = false
+
+    func run() throws {
+        do {
+            if printKeys { print(Keymap.markdown(), terminator: ""); return }
+            let presets = PresetLibrary(shippedDirectory: presetsDir)
+            let spec = try Dashboard.initialSpec(preset: preset, presets: presets)
+            if let size = snapshot {
+                let (w, h) = try TUICommand.parseSize(size, flag: "--snapshot")
+                print(try Dashboard.snapshot(spec: spec, width: w, height: h, presets: presets, colour: !Dashboard.noColour()),
+                      terminator: "")
+                return
+            }
+            if let size = benchFrame {
+                let (w, h) = try TUICommand.parseSize(size, flag: "--bench-frame")
+                print(try FrameBenchmark.run(spec: spec, width: w, height: h, presets: presets), terminator: "")
+                return
+            }
+            if let problem = Dashboard.terminalProblem() {
+                throw EngineError.usage(TUICommand.noTerminalMessage(problem))
+            }
+            try Dashboard.run(spec: spec, presets: presets)
+        } catch {
+            throw reportedExit(error)
+        }
+    }
+
+    /// `120x40` → (120, 40); sizes from 20×5 to 1000×500.
+    static func parseSize(_ text: String, flag: String) throws -> (Int, Int) {
+        let parts = text.lowercased().split(separator: "x")
+        guard parts.count == 2, let w = Int(parts[0]), let h = Int(parts[1]), (20...1000).contains(w), (5...500).contains(h) else {
+            throw EngineError.usage("\(flag) '\(text)' must be WIDTHxHEIGHT, e.g. 120x40 (20…1000 × 5…500)")
+        }
+        return (w, h)
+    }
+
+    /// The one line printed when there is no usable terminal.
+    static func noTerminalMessage(_ problem: String) -> String {
+        "the dashboard needs a terminal (\(problem)); run `attnscope run --help` for headless comparisons, or `attnscope --help`"
+    }
+}

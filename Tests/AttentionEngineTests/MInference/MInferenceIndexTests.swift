@@ -1,0 +1,144 @@
+@testable import AttentionEngine
+import TestSupport
+import XCTest
+
+/// Index estimation is MInference's: planted heavy columns, diagonals and blocks are found,
+/// forced entries are kept, and the slash-to-range conversion follows MInference's kernel.
+final class MInferenceIndexTests: XCTestCase {
+    /// Q/K where the last 64 queries put their mass on three columns and three diagonals:
+    /// query N−64+r carries e_r and e_64; the heavy columns' keys carry e_64 (every last
+    /// query likes them), and key N−64+r−o carries e_r for each planted offset o (only query
+    /// r likes it, at distance o). Everything else is small noise.
+    func testVerticalSlashFindsPlantedColumnsAndDiagonals() {
+        let n = 1000, d = 80, lq = 64, a: Float = 6
+        let heavyColumns = [100, 350, 600], plantedOffsets = [150, 400, 777]
+        var inputs = randomInputs(seq: n, heads: 1, dim: d, seed: 11)
+        for i in 0..<n * d { inputs.k.data[i] *= 0.1 }
+        for r in 0..<lq {
+            let row = inputs.q.offset(head: 0, row: n - lq + r)
+            for c in 0..<d { inputs.q.data[row + c] = 0 }
+            inputs.q.data[row + r] = a
+            inputs.q.data[row + 64] = a
+            for o in plantedOffsets { inputs.k.data[inputs.k.offset(head: 0, row: n - lq + r - o) + r] += a }
+        }
+        for c in heavyColumns { inputs.k.data[inputs.k.offset(head: 0, row: c) + 64] += a }
+        // v = 30 forced + 3, s = 100 forced + 3: exactly the forced and the planted ones.
+        let e = VerticalSlashEstimate.estimate(inputs, head: 0, lastQ: lq, vertical: 33, slash: 103, threads: 2)
+        guard case .verticalSlash(let columns, let offsets) = e.index(vertical: 33, slash: 103, seq: n) else { return XCTFail() }
+        XCTAssertEqual(columns.map(Int.init), Array(0..<30) + heavyColumns)
+        XCTAssertEqual(offsets.map(Int.init), (Array(0..<100) + plantedOffsets).sorted(by: >))
+        XCTAssertEqual(e.flops, (lq * (n - lq) + lq * (lq + 1) / 2) * 2 * d)
+        // With more room, the planted ones rank right after the forced ones.
+        XCTAssertEqual(Set(e.columnRanking.prefix(33).map(Int.init)), Set(Array(0..<30) + heavyColumns))
+    }
+
+    /// On random inputs, with last_q spanning two 64-query panels and GQA, the kept columns and
+    /// diagonals are the top ones by a straightforward Double computation of the scores
+    /// (checked as: every kept score ≥ every dropped score, up to float rounding).
+    func testVerticalSlashMatchesBruteForceScores() {
+        let n = 300, d = 24, lq = 100, v = 60, s = 140
+        let inputs = randomInputs(seq: n, heads: 2, kvHeads: 1, dim: d, seed: 4)
+        let head = 1
+        var column = [Double](repeating: 0, count: n), diagonal = [Double](repeating: 0, count: n)
+        for r in 0..<lq {
+            let i = n - lq + r
+            let q = inputs.q.row(head: head, i)
+            let s = (0...i).map { j in zip(q, inputs.k.row(head: 0, j)).reduce(0.0) { $0 + Double($1.0) * Double($1.1) } / Double(d).squareRoot() }
+            let mx = s.max()!, total = s.reduce(0.0) { $0 + exp($1 - mx) }
+            for j in 0...i {
+                let p = exp(s[j] - mx) / total
+                column[j] += p
+                diagonal[i - j] += p
+            }
+        }
+        let e = VerticalSlashEstimate.estimate(inputs, head: head, lastQ: lq, vertical: v, slash: s, threads: 2)
+        guard case .verticalSlash(let columns, let offsets) = e.index(vertical: v, slash: s, seq: n) else { return XCTFail() }
+        func assertTop(_ kept: [Int], scores: [Double], forced: Int, count: Int, _ what: String) {
+            XCTAssertEqual(kept.count, count, what)
+            XCTAssertTrue(Set(0..<forced).isSubset(of: kept), "\(what): forced ones kept")
+            let keptSet = Set(kept)
+            let keptMin = kept.filter { $0 >= forced }.map { scores[$0] }.min()!
+            let droppedMax = (forced..<n).filter { !keptSet.contains($0) }.map { scores[$0] }.max()!
+            XCTAssertGreaterThanOrEqual(keptMin, droppedMax - 1e-5, what)
+        }
+        assertTop(columns.map(Int.init), scores: column, forced: 30, count: v, "columns")
+        assertTop(offsets.map(Int.init), scores: diagonal, forced: 100, count: s, "diagonals")
+    }
+
+    func testVerticalSlashClampsAndForcesAsMInference() {
+        let n = 300
+        let e = VerticalSlashEstimate.estimate(randomInputs(seq: n, heads: 1, dim: 16), head: 0, lastQ: 64, vertical: 5, slash: 5, threads: 1)
+        guard case .verticalSlash(let columns, let offsets) = e.index(vertical: 5, slash: 5, seq: n) else { return XCTFail() }
+        XCTAssertEqual(columns.map(Int.init), Array(0..<30), "v is raised to 30, all forced")
+        XCTAssertEqual(offsets.map(Int.init), Array((0..<50).reversed()), "s is raised to 50, the nearest diagonals first")
+        XCTAssertEqual(VerticalSlashEstimate.clamped(vertical: 5000, slash: 9000, seq: 2000).v, 2000)
+        XCTAssertEqual(VerticalSlashEstimate.clamped(vertical: 5000, slash: 9000, seq: 2000).s, 2000)
+    }
+
+    /// Query block m carries directions e_{m/3} and e_{m−1}; key block n carries e_n.
+    func testBlockSparseFindsPlantedBlocks() {
+        let b = 64, blocks = 12, n = b * blocks, d = 32
+        var inputs = randomInputs(seq: n, heads: 1, dim: d, seed: 5)
+        for i in 0..<n * d { inputs.q.data[i] *= 0.05; inputs.k.data[i] *= 0.05 }
+        for m in 0..<blocks {
+            for r in m * b..<(m + 1) * b {
+                inputs.k.data[inputs.k.offset(head: 0, row: r) + m] += 1
+                if m >= 2 {
+                    inputs.q.data[inputs.q.offset(head: 0, row: r) + m / 3] += 1
+                    inputs.q.data[inputs.q.offset(head: 0, row: r) + m - 1] += 1
+                }
+            }
+        }
+        guard case .blockSparse(let selected) = BlockSparseEstimator.estimate(inputs, head: 0, block: b, topK: 2, threads: 2).index else {
+            return XCTFail()
+        }
+        XCTAssertEqual(selected[0], [0])
+        XCTAssertEqual(selected[1], [0, 1])
+        for m in 2..<blocks { XCTAssertEqual(selected[m].map(Int.init), [m / 3, m - 1].sorted(), "block row \(m)") }
+    }
+
+    /// On random inputs the block index equals a brute-force top-k of Double pooled scores.
+    func testBlockSparseMatchesBruteForce() {
+        let b = 16, k = 4
+        let inputs = randomInputs(seq: 500, heads: 2, kvHeads: 1, dim: 24, seed: 9)
+        let blocks = (500 + b - 1) / b
+        for head in 0..<2 {
+            guard case .blockSparse(let selected) = BlockSparseEstimator.estimate(inputs, head: head, block: b, topK: k, threads: 2).index else {
+                return XCTFail()
+            }
+            let qBar = pooledMean(inputs.q, head: head, block: b), kBar = pooledMean(inputs.k, head: 0, block: b)
+            for m in 0..<blocks {
+                let scores = (0...m).map { n in zip(qBar[m], kBar[n]).reduce(0.0) { $0 + $1.0 * $1.1 } }
+                let best = scores.indices.sorted { scores[$0] > scores[$1] || (scores[$0] == scores[$1] && $0 < $1) }.prefix(k)
+                XCTAssertEqual(selected[m].map(Int.init), best.sorted(), "head \(head) block row \(m)")
+            }
+        }
+    }
+
+    /// Hand-worked cases of MInference's conversion (block 64, query block [64, 128)).
+    func testSlashRangesFollowMInferenceConversion() {
+        // Offsets 0 and 10 overlap: the range grows by a whole block, then is cut at the causal end.
+        XCTAssertEqual(SlashRanges.ranges(offsetsDescending: [10, 0], blockEnd: 128, block: 64, keyEnd: 128), [54..<128])
+        // Touching ranges merge; offset 200 ≥ 128 never reaches the block.
+        XCTAssertEqual(SlashRanges.ranges(offsetsDescending: [200, 100, 0], blockEnd: 128, block: 64, keyEnd: 128), [0..<128])
+        // A gap between the ranges keeps them apart (query block [192, 256)).
+        XCTAssertEqual(SlashRanges.ranges(offsetsDescending: [100, 0], blockEnd: 256, block: 64, keyEnd: 256), [92..<156, 192..<256])
+        // A diagonal that would start before key 0 is moved to [0, 64).
+        XCTAssertEqual(SlashRanges.ranges(offsetsDescending: [90], blockEnd: 128, block: 64, keyEnd: 128), [0..<64])
+        // Columns inside ranges are dropped, those outside kept, those past the causal end dropped.
+        XCTAssertEqual(SlashRanges.columnsOutside([10..<20, 40..<50], columns: [0, 10, 19, 20, 45, 60, 99], keyEnd: 70), [0, 20, 60])
+    }
+
+    func testTopRankingForcesThenRanksWithLowerIndexOnTies() {
+        let scores: [Float] = [0, 5, 1, 5, 9, 2]
+        let r = scores.withUnsafeBufferPointer { TopRanking.indices(of: $0, count: 5, forced: 2) }
+        XCTAssertEqual(r, [0, 1, 4, 3, 5])
+    }
+
+    func pooledMean(_ t: HeadTensor, head: Int, block b: Int) -> [[Double]] {
+        stride(from: 0, to: t.seq, by: b).map { r0 in
+            let rows = r0..<min(t.seq, r0 + b)
+            return (0..<t.dim).map { c in rows.reduce(0.0) { $0 + Double(t.row(head: head, $1)[c]) } / Double(rows.count) }
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import AttentionEngine
+import Foundation
+import TestSupport
+import XCTest
+
+final class NPYFileTests: XCTestCase {
+    /// A .npy file as NumPy would write it, with the given format version and raw payload.
+    func npy(version: UInt8 = 1, descr: String = "<f4", fortran: Bool = false, shape: String, payload: [UInt8]) -> Data {
+        var header = "{'descr': '\(descr)', 'fortran_order': \(fortran ? "True" : "False"), 'shape': \(shape), }"
+        let pre = version == 1 ? 10 : 12
+        header += String(repeating: " ", count: (64 - (pre + header.utf8.count + 1) % 64) % 64) + "\n"
+        var d = Data([0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, version, 0])
+        let n = header.utf8.count
+        d.append(contentsOf: version == 1 ? [UInt8(n & 0xFF), UInt8(n >> 8)] : [UInt8(n & 0xFF), UInt8(n >> 8 & 0xFF), 0, 0])
+        d.append(contentsOf: Array(header.utf8))
+        d.append(contentsOf: payload)
+        return d
+    }
+
+    func bytes<T>(_ values: [T]) -> [UInt8] { values.withUnsafeBytes { Array($0) } }
+
+    func testReadsAllThreeHeaderVersions() throws {
+        for v: UInt8 in [1, 2, 3] {
+            let t = try NPYFile.decode(npy(version: v, shape: "(2, 3)", payload: bytes([Float](arrayLiteral: 1, 2, 3, 4, 5, 6))), name: "x.npy")
+            XCTAssertEqual(t.heads, 1, "2-D means one head (version \(v))")
+            XCTAssertEqual(t.seq, 2); XCTAssertEqual(t.dim, 3)
+            XCTAssertEqual(t.data, [1, 2, 3, 4, 5, 6])
+        }
+    }
+
+    func testConvertsFloat16AndFloat64() throws {
+        let half: [Float16] = [0.5, -2, 65504, 0.000061035156]
+        let t16 = try NPYFile.decode(npy(descr: "<f2", shape: "(1, 2, 2)", payload: bytes(half)), name: "h.npy")
+        XCTAssertEqual(t16.data, half.map(Float.init))
+        let dbl: [Double] = [1.0 / 3, -1e-3, 2, 1e30]
+        let t64 = try NPYFile.decode(npy(descr: "<f8", shape: "(1, 4)", payload: bytes(dbl)), name: "d.npy")
+        XCTAssertEqual(t64.data, dbl.map(Float.init))
+    }
+
+    func testRejectsWhatItCannotRead() {
+        let four = bytes([Float](repeating: 1, count: 4))
+        let cases: [(Data, String)] = [
+            (npy(fortran: true, shape: "(2, 2)", payload: four), "Fortran"),
+            (npy(descr: "<i4", shape: "(2, 2)", payload: four), "dtype '<i4'"),
+            (npy(descr: ">f4", shape: "(2, 2)", payload: four), "dtype '>f4'"),
+            (npy(shape: "(2, 2)", payload: Array(four.prefix(12))), "truncated data"),
+            (npy(shape: "(4,)", payload: four), "dimensions"),
+            (npy(shape: "(1, 1, 2, 2)", payload: four), "dimensions"),
+            (Data("not numpy at all".utf8), "bad magic"),
+            (npy(version: 9, shape: "(2, 2)", payload: four), "version 9"),
+        ]
+        for (data, expected) in cases {
+            XCTAssertThrowsError(try NPYFile.decode(data, name: "bad.npy")) { error in
+                let e = error as? EngineError
+                XCTAssertEqual(e?.kind, .data)
+                XCTAssertTrue(e?.message.contains("bad.npy") ?? false)
+                XCTAssertTrue(e?.message.contains(expected) ?? false, "\(e?.message ?? "") should mention \(expected)")
+            }
+        }
+    }
+
+    func testWriteReadRoundTripAndPayloadAlignment() throws {
+        let t = HeadTensor(heads: 3, seq: 5, dim: 7, data: (0..<105).map { Float($0) * 0.25 - 3 })
+        let data = NPYFile.encode(t)
+        let headerLength = Int(data[8]) | Int(data[9]) << 8
+        XCTAssertEqual((10 + headerLength) % 64, 0, "payload must start 64-byte aligned")
+        XCTAssertEqual(try NPYFile.decode(data, name: "t"), t)
+        XCTAssertEqual(try NPYFile.decode(NPYFile.encode(HeadTensor(heads: 1, seq: 2, dim: 2, data: [1, 2, 3, 4]), squeezeSingleHead: true), name: "s").data, [1, 2, 3, 4])
+    }
+
+    func testAtomicWriteLeavesNoTemporaryFiles() throws {
+        let dir = try temporaryDirectory()
+        let t = HeadTensor(heads: 1, seq: 2, dim: 2, data: [1, 2, 3, 4])
+        try NPYFile.write(t, to: dir + "/o.npy")
+        try NPYFile.write(t, to: dir + "/o.npy")  // overwrite goes through rename too
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["o.npy"])
+        XCTAssertThrowsError(try NPYFile.write(t, to: dir + "/missing/o.npy")) { error in
+            XCTAssertEqual((error as? EngineError)?.kind, .usage)
+        }
+    }
+
+    func testInputsValidationNamesTheProblem() throws {
+        let ok = HeadTensor(heads: 2, seq: 4, dim: 8, repeating: 0.5)
+        var nan = ok
+        nan.data[2 * 8 + 3] = .nan
+        let cases: [(AttentionInputs, String)] = [
+            (AttentionInputs(q: ok, k: HeadTensor(heads: 2, seq: 5, dim: 8), v: ok, causal: true), "sequence length"),
+            (AttentionInputs(q: ok, k: HeadTensor(heads: 2, seq: 4, dim: 4), v: ok, causal: true), "head dim"),
+            (AttentionInputs(q: HeadTensor(heads: 3, seq: 4, dim: 8), k: ok, v: ok, causal: true), "multiple"),
+            (AttentionInputs(q: ok, k: ok, v: HeadTensor(heads: 1, seq: 4, dim: 8), causal: true), "v has 1"),
+            (AttentionInputs(q: nan, k: ok, v: ok, causal: true), "q has a non-finite value at [head 0, row 2, col 3]"),
+        ]
+        for (inputs, expected) in cases {
+            XCTAssertThrowsError(try inputs.validate(source: "dir")) { error in
+                XCTAssertTrue((error as? EngineError)?.message.contains(expected) ?? false, "\(error) should mention \(expected)")
+            }
+        }
+    }
+}

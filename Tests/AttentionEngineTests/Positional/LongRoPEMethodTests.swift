@@ -1,0 +1,143 @@
+import AttentionEngine
+import Foundation
+import TestSupport
+import XCTest
+
+/// The `longrope` method: exact on its own rotation, its positional extras, its keys.
+final class LongRoPEMethodTests: XCTestCase {
+    func run(_ spec: String, _ inputs: AttentionInputs) throws -> MethodOutput {
+        let method = try MethodRegistry.make(try MethodSpec(parsing: spec))
+        let context = RunContext(threads: 2, seed: 3)
+        return try method.prepared(for: inputs, context: context).run(inputs, context: context)
+    }
+
+    func extra(_ out: MethodOutput, _ name: String) -> Double? {
+        guard case .number(let x)? = out.extras.first(where: { $0.name == name })?.value else { return nil }
+        return x
+    }
+
+    /// The output is exact attention on Q/K rotated with the scaled embedding (checked in
+    /// float64), for an awkward GQA shape and odd head dim, causal and not, both pairings.
+    func testOutputIsExactAttentionOnTheScaledRotation() throws {
+        for (causal, style) in [(true, RopeSettings.Style.half), (false, .interleaved)] {
+            var inputs = randomInputs(seq: 150, heads: 4, kvHeads: 2, dim: 33, causal: causal)
+            inputs.rope = RopeSettings(mode: .none, base: 500, style: style)
+            var yarn = RopeScaling(kind: .yarn, headDim: 33, base: 500, original: 40)
+            yarn.target = 150
+            yarn.nhat = 3
+            let e = try yarn.resolved(seq: 150, style: style).embedding
+            var rotated = inputs
+            rotated.q = e.rotated(inputs.qContent, threads: 2)
+            rotated.k = e.rotated(inputs.kContent, threads: 2)
+            let out = try run("longrope:scaling=yarn,original=40,nhat=3", inputs)
+            XCTAssertLessThan(try relativeErrorAgainstReference(out.output, rotated), 1e-5)
+            XCTAssertEqual(extra(out, "attention_factor")!, YaRNScaling.attentionFactor(scale: 150.0 / 40), accuracy: 1e-12)
+        }
+    }
+
+    func testPositionalExtrasRankTheScalingsAsExpected() throws {
+        var inputs = randomInputs(seq: 1200, heads: 2, dim: 32)
+        inputs.rope = RopeSettings(mode: .standard)
+        let none = try run("longrope:scaling=none,original=200", inputs)
+        let pi = try run("longrope:scaling=pi,original=200", inputs)
+        let ntk = try run("longrope:scaling=ntk,original=200", inputs)
+        let yarn = try run("longrope:scaling=yarn,original=200", inputs)
+        // Standard RoPE at 6× its length: every pair slower than one turn per 200 tokens is out of range.
+        let slowPairs = (0..<16).filter { 200 * pow(10_000.0, -Double(2 * $0) / 32) < 2 * Double.pi }.count
+        XCTAssertEqual(extra(none, "ood_dims"), Double(slowPairs))
+        XCTAssertEqual(extra(pi, "ood_dims"), 0)
+        XCTAssertEqual(extra(yarn, "ood_dims"), 0)
+        XCTAssertEqual(extra(ntk, "ood_dims"), Double(slowPairs - 1), "NTK interpolates only its slowest pair by the full s")
+        XCTAssertEqual(extra(none, "local_fidelity"), 1)
+        XCTAssertTrue(extra(none, "min_period_tokens")!.isNaN, "nothing interpolated")
+        XCTAssertEqual(extra(pi, "min_period_tokens")!, 2 * Double.pi * 6, accuracy: 1e-9, "PI interpolates the fastest pair by s = 6")
+        // YaRN: the period of its first (partially) interpolated pair, 2π·λ_i/θ_i.
+        var yarnScaling = RopeScaling(kind: .yarn, headDim: 32, base: 10_000, original: 200)
+        yarnScaling.target = 1200
+        let yarnRope = try yarnScaling.resolved(seq: 1200, style: .half)
+        let first = yarnRope.factors.firstIndex { $0 > 1 + 1e-9 }!
+        XCTAssertEqual(extra(yarn, "min_period_tokens")!, 2 * Double.pi * yarnRope.factors[first] / yarnRope.standardInvFreq[first], accuracy: 1e-9)
+        for out in [pi, ntk, yarn] {
+            XCTAssertLessThan(extra(out, "local_fidelity")!, 1)
+            XCTAssertGreaterThan(extra(out, "local_fidelity")!, 0)
+        }
+        XCTAssertNil(extra(pi, "needle_mass"), "needle_mass only on the needle workload")
+    }
+
+    /// Key 40 of each kv head = 30 × the mean of the last 16 queries of that head.
+    func plantedNeedle(_ q: HeadTensor, _ k: HeadTensor) -> HeadTensor {
+        var k = k
+        for h in 0..<k.heads {
+            var mean = [Float](repeating: 0, count: q.dim)
+            for i in q.seq - 16..<q.seq { for c in 0..<q.dim { mean[c] += q.data[q.offset(head: h, row: i) + c] / 16 } }
+            for c in 0..<q.dim { k.data[k.offset(head: h, row: 40) + c] = 30 * mean[c] }
+        }
+        return k
+    }
+
+    func testNeedleMassIsTheExactSoftmaxMassOnThePlantedKey() {
+        let inputs = randomInputs(seq: 300, heads: 2, dim: 16)
+        let k = plantedNeedle(inputs.q, inputs.k)
+        // Independent float64 softmax over all allowed keys, last 16 rows, both heads.
+        var expected = 0.0
+        for h in 0..<2 {
+            for i in 284..<300 {
+                let q = inputs.q.row(head: h, i)
+                let scores = (0...i).map { j in zip(q, k.row(head: h, j)).reduce(0.0) { $0 + Double($1.0) * Double($1.1) } / 4 }
+                let mx = scores.max()!
+                expected += exp(scores[40] - mx) / scores.reduce(0) { $0 + exp($1 - mx) } / 32
+            }
+        }
+        XCTAssertEqual(NeedleMass.measure(q: inputs.q, k: k, causal: true, needle: 40, threads: 2), expected, accuracy: 1e-12)
+        XCTAssertGreaterThan(expected, 0.2, "the planted key stands out")
+    }
+
+    func testMethodReportsNeedleMassOfItsOwnRotation() throws {
+        var inputs = randomInputs(seq: 300, heads: 2, dim: 16)
+        inputs.kContent = plantedNeedle(inputs.qContent, inputs.kContent)
+        inputs.k = inputs.kContent
+        inputs.annotations = WorkloadAnnotations(needlePosition: 40)
+        var pi = RopeScaling(kind: .pi, headDim: 16, base: 10_000, original: 100)
+        pi.target = 300
+        let e = try pi.resolved(seq: 300, style: .half).embedding
+        let out = try run("longrope:scaling=pi,original=100", inputs)
+        let expected = NeedleMass.measure(q: e.rotated(inputs.qContent, threads: 2), k: e.rotated(inputs.kContent, threads: 2),
+                                          causal: true, needle: 40, threads: 2)
+        XCTAssertEqual(extra(out, "needle_mass")!, expected, accuracy: 1e-15)
+    }
+
+    /// search=on in a comparison: the search runs once before the timed runs, and the row
+    /// reports its score with the positional extras of the factors it found.
+    func testSearchOnInAComparison() throws {
+        var spec = RunSpec()
+        (spec.seq, spec.heads, spec.kvHeads, spec.headDim, spec.rope, spec.threads) = (700, 2, 2, 32, .standard, 2)
+        (spec.repeat, spec.warmup) = (2, 1)
+        spec.methods = [try MethodSpec(parsing: "longrope:search=on,original=128,population=8,generations=3,mutations=4,crossovers=4,parents=4,label=searched")]
+        let report = try ComparisonRunner(spec: spec).run()
+        let row = report.rows[0]
+        func number(_ name: String) -> Double? { if case .number(let x)? = row.value(of: name) { return x } else { return nil } }
+        XCTAssertNotNil(number("search_score"))
+        XCTAssertNotNil(number("search_ms"))
+        XCTAssertEqual(number("ood_dims"), 0)
+        XCTAssertEqual(row.value(of: "scaling"), .text("longrope"))
+        XCTAssertEqual(row.value(of: "factor_set"), .text("long"))
+        XCTAssertEqual(number("attention_factor")!, (1 + log(700.0 / 128) / log(128.0)).squareRoot(), accuracy: 1e-12)
+    }
+
+    func testKeyErrorsNameTheKey() throws {
+        func usage(_ spec: String, contains text: String, file: StaticString = #filePath, line: UInt = #line) {
+            XCTAssertThrowsError(try MethodRegistry.make(try MethodSpec(parsing: spec)), file: file, line: line) { e in
+                XCTAssertEqual((e as? EngineError)?.kind, .usage, "\(e)", file: file, line: line)
+                XCTAssertTrue("\(e)".contains(text), "\(e)", file: file, line: line)
+            }
+        }
+        usage("longrope:scaling=rotary", contains: "scaling=rotary")
+        usage("longrope", contains: "factors=FILE")
+        usage("longrope:scaling=pi,population=8", contains: "'population' only applies with search=on")
+        usage("longrope:search=on,scaling=yarn", contains: "scaling=yarn")
+        usage("longrope:search=on,parents=70", contains: "parents=70")
+        usage("longrope:search=on,objective=perplexity", contains: "objective")
+        usage("longrope:scaling=pi,original=4096,target=100", contains: "target=100")
+        usage("longrope:scaling=pi,tile_q=64", contains: "unknown key 'tile_q'")
+    }
+}

@@ -1,0 +1,104 @@
+import AttentionEngine
+import Foundation
+import TestSupport
+import XCTest
+
+/// Factor files and model configs: what they accept, and errors (exit 65) that name the field.
+final class RopeFileTests: XCTestCase {
+    func assertDataError(_ body: @autoclosure () throws -> Any, naming texts: [String],
+                         file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertThrowsError(try body(), file: file, line: line) { e in
+            XCTAssertEqual((e as? EngineError)?.kind, .data, "\(e)", file: file, line: line)
+            XCTAssertEqual((e as? EngineError)?.exitCode, 65, file: file, line: line)
+            for t in texts { XCTAssertTrue("\(e)".contains(t), "'\(t)' missing from: \(e)", file: file, line: line) }
+        }
+    }
+
+    func factors(_ json: String) throws -> LongRoPEFactors { try FactorFile.parse(Data(json.utf8), source: "factors f.json") }
+
+    func testAcceptsAListOrAnObjectWithLongAndShortFactors() throws {
+        let list = try factors("[1, 1.5, 2, 2]")
+        XCTAssertEqual(list.long, [1, 1.5, 2, 2])
+        XCTAssertEqual(list.factors(seq: 10, original: 100).values, list.long, "a plain list applies at every length")
+        let object = try factors(#"{"long_factor": [1, 2, 3, 4], "nhat": 4, "score": 0.3}"#)
+        XCTAssertEqual(object.factors(seq: 10, original: 100).values, [1, 1, 1, 1], "no short_factor: standard RoPE up to L")
+        XCTAssertEqual(object.factors(seq: 101, original: 100).values, [1, 2, 3, 4])
+        XCTAssertEqual(object.nhat, 4)
+        XCTAssertEqual(object.warnings, [])
+    }
+
+    func testBadFactorFilesNameTheField() throws {
+        assertDataError(try factors(#"{"long_factor": [1, "two", 3]}"#), naming: ["f.json", "long_factor[1]", "not a number"])
+        assertDataError(try factors("[1, 2, -0.5]"), naming: ["(top level)[2]", "-0.5", "positive"])
+        assertDataError(try factors(#"{"long_factor": [1, 2], "short_factor": [1, 0]}"#), naming: ["short_factor[1]", "positive"])
+        assertDataError(try factors(#"{"short_factor": [1, 2]}"#), naming: ["'long_factor' is missing"])
+        assertDataError(try factors(#"{"long_factor": [1, 2, 3]"#), naming: ["not valid JSON"])
+        assertDataError(try factors(#"{"long_factor": [1, 2], "nhat": 1.5}"#), naming: ["'nhat'"])
+        assertDataError(try factors(#""2.0""#), naming: ["expected a JSON list"])
+        assertDataError(try factors(#"[true, 1]"#), naming: ["(top level)[0]", "not a number"])
+        let wrongLength = try factors(#"{"long_factor": [1, 2, 3], "short_factor": [1, 1, 1, 1]}"#)
+        assertDataError(try wrongLength.check(headDim: 8), naming: ["'long_factor' has 3 entries", "head dim 8 needs 4"])
+        assertDataError(try FactorFile.load("/nonexistent/f.json"), naming: ["factors /nonexistent/f.json", "no such file"])
+    }
+
+    func testDecreasingFactorsAreOnlyAWarning() throws {
+        let f = try factors(#"{"long_factor": [1, 3, 2, 4], "short_factor": [1, 1, 1, 1]}"#)
+        XCTAssertEqual(f.long, [1, 3, 2, 4])
+        XCTAssertEqual(f.warnings.count, 1)
+        XCTAssertTrue(f.warnings[0].contains("'long_factor' decreases at index 2"), f.warnings[0])
+    }
+
+    func config(_ object: [String: Any]) throws -> RopeScaling {
+        try ModelRopeConfig.parse(JSONSerialization.data(withJSONObject: object), source: "config c.json")
+    }
+
+    func testReadsYaRNLinearDynamicAndDefaultConfigs() throws {
+        let yarn = try config(["head_dim": 128, "rope_theta": 1e6, "max_position_embeddings": 131_072,
+                               "rope_scaling": ["rope_type": "yarn", "factor": 4.0, "original_max_position_embeddings": 32_768, "beta_fast": 16]])
+        XCTAssertEqual(yarn.kind, .yarn)
+        XCTAssertEqual(yarn.original, 32_768)
+        XCTAssertEqual(yarn.target, 131_072)
+        XCTAssertEqual(yarn.scale, 4)
+        XCTAssertEqual(yarn.base, 1e6)
+        XCTAssertEqual(yarn.yarn.betaFast, 16)
+        XCTAssertEqual(try yarn.resolved(seq: 1000, style: .half).embedding.attentionFactor, 0.1 * log(4.0) + 1, accuracy: 1e-15)
+        let linear = try config(["hidden_size": 4096, "num_attention_heads": 32, "max_position_embeddings": 4096,
+                                 "rope_scaling": ["type": "linear", "factor": 2.0]])
+        XCTAssertEqual(linear.kind, .pi)
+        XCTAssertEqual(linear.headDim, 128)
+        XCTAssertEqual(linear.target, 8192)
+        let dynamic = try config(["head_dim": 64, "max_position_embeddings": 2048, "rope_scaling": ["type": "dynamic", "factor": 2.0]])
+        XCTAssertEqual(dynamic.kind, .dynamicNTK)
+        XCTAssertEqual(dynamic.dynamicAlpha, 2)
+        let plain = try config(["head_dim": 64, "max_position_embeddings": 2048, "rope_scaling": NSNull()])
+        XCTAssertEqual(plain.kind, .none)
+    }
+
+    func testBadConfigsNameTheField() throws {
+        let base: [String: Any] = ["head_dim": 8, "max_position_embeddings": 4096]
+        func with(_ scaling: Any, _ extra: [String: Any] = [:]) -> [String: Any] {
+            base.merging(extra) { $1 }.merging(["rope_scaling": scaling]) { $1 }
+        }
+        assertDataError(try config(with(["type": "llama3", "factor": 8.0])), naming: ["c.json", "rope_scaling.type", "llama3", "longrope, su, yarn"])
+        assertDataError(try config(with(["rope_type": "mystery"])), naming: ["rope_scaling.rope_type", "mystery"])
+        assertDataError(try config(with(["factor": 2.0])), naming: ["rope_scaling.type' is missing"])
+        assertDataError(try config(with(["type": "longrope", "short_factor": [1, 1, 1, 1]])), naming: ["rope_scaling.long_factor' is missing"])
+        assertDataError(try config(with(["type": "su", "long_factor": [1, 2, 3], "short_factor": [1, 1, 1]])),
+                        naming: ["rope_scaling.long_factor' has 3 entries", "head dim 8 needs 4"])
+        assertDataError(try config(with(["type": "longrope", "long_factor": [1, 2, "x", 4], "short_factor": [1, 1, 1, 1]])),
+                        naming: ["rope_scaling.long_factor[2]"])
+        assertDataError(try config(with(["type": "yarn"])), naming: ["rope_scaling.factor' is missing"])
+        assertDataError(try config(with(["type": "linear", "factor": 2.0], ["partial_rotary_factor": 0.5])), naming: ["partial_rotary_factor"])
+        assertDataError(try config(["rope_scaling": ["type": "linear", "factor": 2.0], "max_position_embeddings": 10]), naming: ["head_dim"])
+        assertDataError(try config(with(["type": "linear", "factor": 2.0], ["hidden_size": 100, "num_attention_heads": 3, "head_dim": NSNull()])),
+                        naming: ["hidden_size"])
+        assertDataError(try ModelRopeConfig.parse(Data("[1]".utf8), source: "config c.json"), naming: ["expected a JSON object"])
+    }
+
+    func testConfigHeadDimMustMatchTheInputs() throws {
+        let path = try temporaryFile("config.json", #"{"head_dim": 8, "max_position_embeddings": 64, "rope_scaling": {"type": "linear", "factor": 2.0}}"#)
+        let request = try RopeScalingRequest(configFile: path)
+        assertDataError(try request.scaling(headDim: 16, base: 10_000), naming: ["head dim 8", "inputs' head dim 16"])
+        XCTAssertEqual(try request.scaling(headDim: 8, base: 10_000).kind, .pi)
+    }
+}

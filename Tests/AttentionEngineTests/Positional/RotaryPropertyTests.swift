@@ -1,0 +1,101 @@
+import AttentionEngine
+import Foundation
+import TestSupport
+import XCTest
+
+/// Rotation is correct: norms are kept (times the attention factor), q·k after rotation
+/// depends only on the position difference, n̂ keeps the standard rotation, and LongRoPE at
+/// factor 1 is standard RoPE to float32 rounding.
+final class RotaryPropertyTests: XCTestCase {
+    func randomRow(_ d: Int, stream: UInt64) -> [Float] {
+        var rng = SeededGenerator(seed: 11, stream: stream)
+        return (0..<d).map { _ in Float(rng.normal()) }
+    }
+
+    func rotated(_ e: RotaryEmbedding, _ x: [Float], at p: Int) -> [Float] {
+        var y = x
+        y.withUnsafeMutableBufferPointer { e.rotate($0.baseAddress!, rows: 1, dim: x.count, firstPosition: p) }
+        return y
+    }
+
+    func norm(_ x: [Float]) -> Double { x.reduce(0) { $0 + Double($1) * Double($1) }.squareRoot() }
+    func dot(_ a: [Float], _ b: [Float]) -> Double { zip(a, b).reduce(0) { $0 + Double($1.0) * Double($1.1) } }
+
+    func encodings(dim d: Int) throws -> [RotaryEmbedding] {
+        try [RopeSettings.Style.half, .interleaved].flatMap { style -> [RotaryEmbedding] in
+            var yarn = RopeScaling(kind: .yarn, headDim: d, base: 10_000, original: 512)
+            yarn.target = 8192
+            return [RotaryEmbedding(standard: RopeSettings(mode: .standard, base: 10_000, style: style), headDim: d),
+                    try yarn.resolved(seq: 8192, style: style).embedding]
+        }
+    }
+
+    func testRotationPreservesNormTimesTheAttentionFactor() throws {
+        for d in [8, 33, 96, 128] {
+            let x = randomRow(d, stream: UInt64(d))
+            for e in try encodings(dim: d) {
+                for p in [0, 1, 17, 4095, 1_000_003] {
+                    XCTAssertEqual(norm(rotated(e, x, at: p)), norm(x) * e.attentionFactor, accuracy: 2e-6 * norm(x), "d=\(d) p=\(p) \(e.style)")
+                }
+            }
+        }
+    }
+
+    func testDotProductDependsOnlyOnThePositionDifference() throws {
+        for d in [16, 33, 128] {
+            let q = randomRow(d, stream: 100 + UInt64(d)), k = randomRow(d, stream: 200 + UInt64(d))
+            for e in try encodings(dim: d) {
+                for (m, n) in [(5, 3), (100, 0), (4000, 3900)] {
+                    let base = dot(rotated(e, q, at: m), rotated(e, k, at: n))
+                    for shift in [1, 77, 50_000] {
+                        let shifted = dot(rotated(e, q, at: m + shift), rotated(e, k, at: n + shift))
+                        XCTAssertEqual(shifted, base, accuracy: 1e-4 * Double(d), "d=\(d) (\(m),\(n))+\(shift) \(e.style)")
+                    }
+                }
+            }
+        }
+    }
+
+    func testRelativeFormUsedByLocalFidelityMatchesRotatedDotProducts() throws {
+        // local_fidelity computes ⟨R(φ_i)q, R(φ_j)k⟩ from the angle difference alone; with the
+        // same encoding on both sides it must see no difference at all from itself.
+        let inputs = randomInputs(seq: 300, heads: 2, dim: 24)
+        for e in try encodings(dim: 24) {
+            let window = LocalAttentionWindow(content: inputs, window: 64, rowsPerHead: 5, standard: e, threads: 2)
+            XCTAssertEqual(window.distance(to: e, threads: 2), 0)
+            XCTAssertGreaterThan(window.distance(to: RotaryEmbedding(invFreq: e.invFreq.map { $0 / 4 }, style: e.style), threads: 2), 0.01)
+        }
+    }
+
+    func testLeadingNhatPositionsKeepStandardRotation() {
+        let d = 16
+        let standard = RotaryEmbedding.standardInvFreq(headDim: d, base: 10_000)
+        let scaled = RotaryEmbedding(invFreq: standard.map { $0 / 8 }, attentionFactor: 1.3, prefixPositions: 4, prefixInvFreq: standard)
+        let plain = RotaryEmbedding(invFreq: standard)
+        let noPrefix = RotaryEmbedding(invFreq: standard.map { $0 / 8 }, attentionFactor: 1.3)
+        let x = randomRow(d, stream: 5)
+        for p in 0..<4 { XCTAssertEqual(rotated(scaled, x, at: p), rotated(plain, x, at: p)) }
+        for p in [4, 5, 900] { XCTAssertEqual(rotated(scaled, x, at: p), rotated(noPrefix, x, at: p)) }
+    }
+
+    /// LongRoPE with every factor 1 (and PI at s = 1) must produce exactly what standard RoPE
+    /// plus flash produces, on an awkward GQA shape, causal and not.
+    func testFactorOneLongRoPEEqualsStandardRoPE() throws {
+        let ones = try temporaryFile("ones.json", "[" + Array(repeating: "1", count: 20).joined(separator: ",") + "]")
+        for causal in [true, false] {
+            var inputs = randomInputs(seq: 133, heads: 4, kvHeads: 2, dim: 40, causal: causal)
+            inputs.rope = RopeSettings(mode: .standard)
+            let emb = RotaryEmbedding(standard: inputs.rope, headDim: 40)
+            inputs.q = emb.rotated(inputs.qContent, threads: 2)
+            inputs.k = emb.rotated(inputs.kContent, threads: 2)
+            let expected = try FlashAttention().run(inputs, context: RunContext(threads: 2)).output
+            for spec in ["longrope:factors=\(ones)", "longrope:scaling=pi,original=133", "longrope:scaling=yarn,original=4096"] {
+                let method = try MethodRegistry.make(try MethodSpec(parsing: spec))
+                let out = try method.prepared(for: inputs, context: RunContext(threads: 2)).run(inputs, context: RunContext(threads: 2))
+                let maxDiff = zip(out.output.data, expected.data).map { abs($0 - $1) }.max()!
+                XCTAssertLessThanOrEqual(maxDiff, 1e-6, spec)
+                XCTAssertEqual(out.flops, FlopCount.dense(seq: 133, headDim: 40, heads: 4, causal: causal))
+            }
+        }
+    }
+}

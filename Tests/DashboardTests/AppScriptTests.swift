@@ -1,0 +1,305 @@
+import Foundation
+import TestSupport
+import XCTest
+@testable import AttentionEngine
+@testable import Dashboard
+
+/// The app driven by scripted events, as the loop would feed it: keys, engine messages,
+/// resizes and ticks. Each test checks the state (and files) that result.
+final class AppScriptTests: XCTestCase {
+    func testInvalidFieldEditShowsTheAllowedRangeAndKeepsTheValue() {
+        let (app, _, _) = Fixtures.app()
+        Fixtures.keys(app, .enter, .ctrl("u"))
+        Fixtures.type(app, "0")
+        Fixtures.keys(app, .enter)
+        XCTAssertEqual(app.state.setup.seq, 4096)
+        XCTAssertNotNil(app.state.setupEditor, "the field stays open for correction")
+        XCTAssertEqual(app.state.setupError, "sequence N: '0' is not allowed; expected a whole number in 1…16,777,216")
+        let footer = Screen.render(app.state, theme: .colour, now: 0).line(22)
+        XCTAssertTrue(footer.contains("✗ sequence N: '0' is not allowed"))
+        Fixtures.keys(app, .backspace)
+        Fixtures.type(app, "8,192")
+        Fixtures.keys(app, .enter)
+        XCTAssertEqual(app.state.setup.seq, 8192)
+        XCTAssertNil(app.state.setupEditor)
+        XCTAssertNil(app.state.setupError)
+    }
+
+    func testCrossFieldRuleIsCheckedAndEscapeCancels() {
+        let (app, _, _) = Fixtures.app()
+        Fixtures.keys(app, .down, .enter, .ctrl("u"))
+        Fixtures.type(app, "3")
+        Fixtures.keys(app, .enter)
+        XCTAssertEqual(app.state.setup.heads, 4)
+        XCTAssertTrue(app.state.setupError!.contains("not a multiple of --kv-heads 2"))
+        Fixtures.keys(app, .escape)
+        XCTAssertNil(app.state.setupEditor)
+        XCTAssertNil(app.state.setupError)
+    }
+
+    func testArrowsCycleChoicesAndStepNumbers() {
+        let (app, _, _) = Fixtures.app()
+        Fixtures.keys(app, .right)
+        XCTAssertEqual(app.state.setup.seq, 8192)
+        Fixtures.keys(app, .char("h"), .char("h"))
+        XCTAssertEqual(app.state.setup.seq, 2048)
+        Fixtures.keys(app, .down, .down, .right)  // kv heads: next divisor of H = 4
+        XCTAssertEqual(app.state.setup.kvHeads, 4)
+        Fixtures.keys(app, .down, .down, .right)  // causal
+        XCTAssertFalse(app.state.setup.causal)
+        Fixtures.keys(app, .down, .enter)  // Enter on an enumeration cycles it too
+        XCTAssertEqual(app.state.setup.workload, WorkloadKind.allCases[1])
+    }
+
+    func testRunProgressResultsAndHistory() {
+        let (app, launcher, clock) = Fixtures.app()
+        Fixtures.keys(app, .char("r"))
+        XCTAssertEqual(launcher.jobs.count, 1)
+        XCTAssertEqual(launcher.jobs[0].specs, [app.state.runSpec])
+        XCTAssertTrue(app.state.isBusy)
+        let job = launcher.jobs[0].job
+        app.handle(.engine(.event(job: job, step: 0, .variantStarted(label: "dense"))))
+        app.handle(.engine(.event(job: job, step: 0, .progress(label: "dense", fraction: 0.25))))
+        XCTAssertEqual(app.state.session?.rows[0].status, .running(0.25))
+        XCTAssertEqual(app.state.session?.rows[1].status, .queued)
+        Fixtures.keys(app, .char("r"))
+        XCTAssertEqual(launcher.jobs.count, 1, "a second run waits for the first")
+        XCTAssertTrue(app.state.toast!.isError)
+        Fixtures.finishRun(app, launcher, clock)
+        XCTAssertFalse(app.state.isBusy)
+        XCTAssertEqual(app.state.session?.results.map(\.label), ["dense", "flash-64"])
+        XCTAssertNotNil(app.state.session?.attentionMap)
+        Fixtures.keys(app, .char("r"))
+        Fixtures.finishRun(app, launcher, clock)
+        XCTAssertEqual(app.state.history["dense"], [412.5, 412.5])
+    }
+
+    func testCancelStopsTheJobAndMarksUnfinishedRows() {
+        let (app, launcher, _) = Fixtures.app()
+        Fixtures.keys(app, .char("r"))
+        let job = launcher.jobs[0]
+        app.handle(.engine(.event(job: job.job, step: 0, .variantStarted(label: "dense"))))
+        Fixtures.keys(app, .char("c"))
+        XCTAssertTrue(job.flag.isCancelled)
+        app.handle(.engine(.jobEnded(job: job.job, .cancelled)))
+        XCTAssertEqual(app.state.session?.phase, .cancelled)
+        XCTAssertEqual(app.state.session?.rows.map(\.status), [.stopped, .stopped])
+        XCTAssertEqual(app.state.toast?.text, "run cancelled")
+        // A late message from the cancelled job changes nothing.
+        app.handle(.engine(.event(job: job.job, step: 0, .progress(label: "dense", fraction: 0.9))))
+        XCTAssertEqual(app.state.session?.rows[0].status, .stopped)
+    }
+
+    func testFailedRunShowsTheEngineMessage() {
+        let (app, launcher, _) = Fixtures.app()
+        Fixtures.keys(app, .char("r"))
+        app.handle(.engine(.jobEnded(job: launcher.jobs[0].job, .failed("--inputs /x: no such directory"))))
+        XCTAssertEqual(app.state.toast?.text, "--inputs /x: no such directory")
+        XCTAssertTrue(app.state.toast!.isError)
+    }
+
+    func testQuitCancelsRunningWork() {
+        let (app, launcher, _) = Fixtures.app()
+        Fixtures.keys(app, .char("r"), .ctrl("c"))
+        XCTAssertTrue(launcher.jobs[0].flag.isCancelled)
+        XCTAssertTrue(app.wantsExit)
+    }
+
+    func testResizeRelaysOutAndTooSmallStillQuits() {
+        let (app, _, _) = Fixtures.app(width: 160, height: 48)
+        XCTAssertEqual(Screen.render(app.state, theme: .colour, now: 0).width, 160)
+        app.handle(.resize(width: 70, height: 20))
+        let small = Screen.render(app.state, theme: .colour, now: 0)
+        XCTAssertTrue((0..<small.height).contains { small.line($0).contains("terminal too small: need 80×24, have 70×20") })
+        Fixtures.keys(app, .char("r"))
+        XCTAssertNil(app.state.session, "keys other than q do nothing while too small")
+        app.handle(.resize(width: 80, height: 24))
+        XCTAssertTrue(Screen.render(app.state, theme: .colour, now: 0).line(1).contains("Setup"))
+        app.handle(.resize(width: 70, height: 20))
+        Fixtures.keys(app, .char("q"))
+        XCTAssertTrue(app.wantsExit)
+    }
+
+    func testToastsExpire() {
+        let (app, launcher, clock) = Fixtures.app()
+        Fixtures.keys(app, .char("r"))
+        Fixtures.keys(app, .char("c"))
+        app.handle(.engine(.jobEnded(job: launcher.jobs[0].job, .cancelled)))
+        XCTAssertNotNil(app.state.toast)
+        clock.now += App.toastSeconds + 0.1
+        app.handle(.tick)
+        XCTAssertNil(app.state.toast)
+    }
+
+    func testSaveAsksForANameRefusesToOverwriteWithoutConfirmation() throws {
+        let config = try temporaryDirectory()
+        let presets = PresetLibrary(shippedDirectory: "/nonexistent", environment: ["XDG_CONFIG_HOME": config])
+        let (app, _, _) = Fixtures.app(presets: presets)
+        Fixtures.keys(app, .char("s"), .ctrl("u"))
+        Fixtures.type(app, "a/b")
+        Fixtures.keys(app, .enter)
+        guard case .prompt(let p)? = app.state.modal else { return XCTFail("the prompt stays open") }
+        XCTAssertTrue(p.error!.contains("without '/'"))
+        Fixtures.keys(app, .ctrl("u"))
+        Fixtures.type(app, "mine")
+        Fixtures.keys(app, .enter)
+        let path = config + "/attnscope/presets/mine.json"
+        XCTAssertEqual(try PresetFile.load(path).methods, app.state.runSpec.methods)
+        XCTAssertEqual(app.state.presetName, "mine")
+        XCTAssertEqual(app.state.toast?.text, "saved preset \(path)")
+        // Again with a change: asked first; "n" keeps the file, "y" replaces it.
+        Fixtures.keys(app, .right, .char("s"), .enter)
+        guard case .confirm? = app.state.modal else { return XCTFail("overwrite needs confirmation") }
+        Fixtures.keys(app, .char("n"))
+        XCTAssertEqual(try PresetFile.load(path).seq, 4096)
+        Fixtures.keys(app, .char("s"), .enter, .char("y"))
+        XCTAssertEqual(try PresetFile.load(path).seq, 8192)
+    }
+
+    func testLoadReportsAMalformedPresetAndKeepsTheSetup() throws {
+        let config = try temporaryDirectory()
+        let dir = config + "/attnscope/presets"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try #"{"seq": "long", "heads": 2}"#.write(toFile: dir + "/broken.json", atomically: true, encoding: .utf8)
+        try #"{"name": "good", "seq": 1024, "heads": 2, "kv_heads": 1, "methods": [{"method": "flash"}]}"#
+            .write(toFile: dir + "/good.json", atomically: true, encoding: .utf8)
+        let presets = PresetLibrary(shippedDirectory: "/nonexistent", environment: ["XDG_CONFIG_HOME": config])
+        let (app, _, _) = Fixtures.app(presets: presets)
+        Fixtures.keys(app, .char("l"), .enter)  // broken.json sorts first
+        XCTAssertEqual(app.state.setup, Fixtures.spec)
+        XCTAssertTrue(app.state.toast!.isError)
+        XCTAssertTrue(app.state.toast!.text.hasPrefix("preset \(dir)/broken.json: field 'seq':"), app.state.toast!.text)
+        XCTAssertTrue(app.state.toast!.text.hasSuffix("; setup unchanged"))
+        Fixtures.keys(app, .char("l"), .down, .enter)
+        XCTAssertEqual(app.state.setup.seq, 1024)
+        XCTAssertEqual(app.state.variants.map(\.spec.label), ["flash"])
+        XCTAssertEqual(app.state.presetName, "good")
+    }
+
+    func testExportWritesTheTableWithTheSetupAsCSV() throws {
+        let dir = try temporaryDirectory()
+        let (app, launcher, clock) = Fixtures.app()
+        Fixtures.keys(app, .char("e"))
+        XCTAssertNil(app.state.modal, "nothing to export before a run")
+        Fixtures.keys(app, .char("r"))
+        Fixtures.finishRun(app, launcher, clock)
+        Fixtures.keys(app, .char("e"))
+        guard case .prompt(let p)? = app.state.modal else { return XCTFail("asks for a path") }
+        XCTAssertEqual(p.editor.string, "./attnscope-fixture-\(App.exportStamp(Date(timeIntervalSince1970: 1_750_000_000))).csv")
+        Fixtures.keys(app, .ctrl("u"))
+        Fixtures.type(app, dir + "/out.csv")
+        Fixtures.keys(app, .enter)
+        let text = try String(contentsOfFile: dir + "/out.csv", encoding: .utf8)
+        let lines = text.components(separatedBy: "\r\n")
+        XCTAssertEqual(lines[0], (App.setupColumnNames + ResultRow.standardColumns + ["tile_q", "tile_k"]).joined(separator: ","))
+        XCTAssertEqual(lines.count, 4)  // header, two rows, empty after the last CRLF
+        XCTAssertTrue(lines[2].hasPrefix("fixture,none,10000.0,half,3,1,auto,,dense flash:tile_q=64,flash-64,flash,4096,"))
+        XCTAssertEqual(app.state.toast?.text, "exported 2 rows to \(dir)/out.csv")
+    }
+
+    func testMethodsAddEditToggleRemove() {
+        let (app, _, _) = Fixtures.app()
+        Fixtures.keys(app, .tab, .char("a"))
+        guard case .picker(let picker)? = app.state.modal else { return XCTFail("a opens the method list") }
+        XCTAssertEqual(picker.items.map(\.name), MethodRegistry.all.map(\.name))
+        let flash = MethodRegistry.all.firstIndex { $0.name == "flash" }!
+        for _ in 0..<flash { Fixtures.keys(app, .down) }
+        Fixtures.keys(app, .enter)
+        XCTAssertEqual(app.state.variants.last?.spec.label, "flash")
+        guard case .methodForm? = app.state.modal else { return XCTFail("a new variant opens its form") }
+        // tile_q: a bad value is refused with the method's own message, a good one applied.
+        Fixtures.keys(app, .down, .enter)
+        Fixtures.type(app, "2")
+        Fixtures.keys(app, .enter)
+        guard case .methodForm(let form)? = app.state.modal else { return XCTFail() }
+        XCTAssertEqual(form.error, "method 'flash': key 'tile_q=2' must be a whole number in 4…1024")
+        Fixtures.keys(app, .backspace)
+        Fixtures.type(app, "32")
+        Fixtures.keys(app, .enter)
+        XCTAssertEqual(app.state.variants.last?.spec.params, ["tile_q": "32"])
+        XCTAssertEqual(app.state.variants.last?.spec.label, "flash-32", "a derived label follows the values")
+        // Renaming to a taken label is refused.
+        Fixtures.keys(app, .up, .enter, .ctrl("u"))
+        Fixtures.type(app, "dense")
+        Fixtures.keys(app, .enter)
+        guard case .methodForm(let form2)? = app.state.modal else { return XCTFail() }
+        XCTAssertEqual(form2.error, "another variant is already labelled 'dense'")
+        Fixtures.keys(app, .escape, .escape)
+        XCTAssertNil(app.state.modal)
+        Fixtures.keys(app, .char(" "))
+        XCTAssertEqual(app.state.runSpec.methods.map(\.label), ["dense", "flash-64"])
+        Fixtures.keys(app, .char("x"))
+        XCTAssertEqual(app.state.variants.map(\.spec.label), ["dense", "flash-64"])
+    }
+
+    func testFilterAndSortDriveTheSelectedRow() {
+        let (app, launcher, clock) = Fixtures.app()
+        Fixtures.keys(app, .char("r"))
+        Fixtures.finishRun(app, launcher, clock)
+        Fixtures.keys(app, .char("/"))
+        Fixtures.type(app, "FLA")
+        XCTAssertEqual(app.state.visibleRows.map(\.label), ["flash-64"], "filters as you type, ignoring case")
+        XCTAssertEqual(app.state.selectedRow?.label, "flash-64")
+        Fixtures.keys(app, .escape)
+        XCTAssertEqual(app.state.visibleRows.count, 2)
+        Fixtures.keys(app, .tab, .tab, .char("o"))  // column 1: latency, ascending
+        XCTAssertEqual(app.state.visibleRows.map(\.label), ["flash-64", "dense"])
+        Fixtures.keys(app, .char("o"))
+        XCTAssertEqual(app.state.visibleRows.map(\.label), ["dense", "flash-64"])
+        Fixtures.keys(app, .char("o"))
+        XCTAssertNil(app.state.sort)
+    }
+
+    func testHeadsAndViewsCycle() {
+        let (app, launcher, clock) = Fixtures.app()
+        Fixtures.keys(app, .char("r"))
+        Fixtures.finishRun(app, launcher, clock)
+        Fixtures.keys(app, .char("["))
+        XCTAssertEqual(app.state.head, 3)
+        Fixtures.keys(app, .char("]"), .char("]"))
+        XCTAssertEqual(app.state.head, 1)
+        Fixtures.keys(app, .char("v"), .char("v"), .char("v"))
+        XCTAssertEqual(app.state.heatmapView, .coverage)
+    }
+
+    func testSweepStartsOneComparisonPerLengthAndCollectsRows() {
+        let (app, launcher, _) = Fixtures.app()
+        Fixtures.keys(app, .char("w"))
+        guard case .prompt(let p)? = app.state.modal else { return XCTFail("w asks for the lengths") }
+        XCTAssertEqual(p.editor.string, "512,1024,2048,4096")
+        Fixtures.keys(app, .ctrl("u"))
+        Fixtures.type(app, "1024..4096")
+        Fixtures.keys(app, .enter)
+        XCTAssertEqual(launcher.jobs.last?.specs.map(\.seq), [1024, 2048, 4096])
+        let job = launcher.jobs.last!.job
+        for (step, n) in [1024, 2048, 4096].enumerated() {
+            var row = Fixtures.row("dense", method: "dense", latency: Double(n) / 100, flops: n * n, rmse: 1e-8)
+            row.seq = n
+            let report = ComparisonReport(spec: launcher.jobs.last!.specs[step], variants: [VariantResult(row: row)],
+                                          attentionMap: Fixtures.attention())
+            app.handle(.engine(.stepFinished(job: job, step: step, report)))
+        }
+        app.handle(.engine(.jobEnded(job: job, .finished)))
+        XCTAssertEqual(app.state.sweep?.rows.keys.sorted(), [1024, 2048, 4096])
+        XCTAssertEqual(app.state.sweep?.phase, .finished)
+        let screen = Screen.render(app.state, theme: .colour, now: 0)
+        XCTAssertTrue((0..<screen.height).contains { screen.line($0).contains("slope 1.00") })
+    }
+
+    func testSweepLengthsParsing() throws {
+        XCTAssertEqual(try App.parseSweepLengths("1024..8192"), [1024, 2048, 4096, 8192])
+        XCTAssertEqual(try App.parseSweepLengths("3000, 1000,2000"), [1000, 2000, 3000])
+        XCTAssertThrowsError(try App.parseSweepLengths("1024"))
+        XCTAssertThrowsError(try App.parseSweepLengths("0..100"))
+        XCTAssertThrowsError(try App.parseSweepLengths("a,b"))
+    }
+
+    func testReproduceShowsTheRunCommand() {
+        let (app, _, _) = Fixtures.app(width: 120, height: 30)
+        Fixtures.keys(app, .char("p"))
+        let screen = Screen.render(app.state, theme: .colour, now: 0)
+        let text = (0..<screen.height).map(screen.line).joined(separator: "\n")
+        XCTAssertTrue(text.contains("attnscope run --seq 4096 --heads 4 --kv-heads 2 --head-dim 128"))
+        XCTAssertTrue(text.contains("--method dense --method flash:tile_q=64"))
+    }
+}

@@ -1,6 +1,0 @@
-import XCTest
-@testable import Dashboard
-
-final class DashboardTargetTests: XCTestCase {
-    func testTargetLinks() { XCTAssertTrue(Bool(true)) }
-}

@@ -1,0 +1,51 @@
+import XCTest
+@testable import AttentionEngine
+@testable import Dashboard
+
+final class HeatGridTests: XCTestCase {
+    func testCoveragePoolsMeansAndKeepsTheMask() {
+        let map = Fixtures.coverage(heads: 1, grid: 16, skipped: 4..<8)
+        let g = HeatGrid.coverage(map, head: 0, rows: 4, cols: 4)
+        XCTAssertEqual(g.value(0, 0), 1)
+        XCTAssertTrue(g.value(0, 3).isNaN, "above the diagonal is masked")
+        // Display cell (3, 1) covers key cells 4..<8 of query cells 12..<16: all skipped.
+        XCTAssertEqual(g.value(3, 1), 0)
+        XCTAssertEqual(g.scale, .linear)
+    }
+
+    func testAttentionRowsSumToOneAndMissedIsTheUncoveredPart() {
+        let attention = Fixtures.attention(heads: 1, grid: 16)
+        let exact = HeatGrid.attention(attention, head: 0, rows: 8, cols: 8, causal: true)
+        for r in 0..<8 {
+            let total = (0..<8).map { exact.value(r, $0) }.filter(\.isFinite).reduce(0, +)
+            XCTAssertEqual(total, 1, accuracy: 1e-5, "each query row's mass is 1")
+        }
+        let full = HeatGrid.attention(attention, head: 0, rows: 8, cols: 8, causal: true,
+                                      missedFrom: Fixtures.coverage(heads: 1, grid: 16))
+        XCTAssertEqual(full.values.filter(\.isFinite).reduce(0, +), 0, "nothing missed with full coverage")
+        let gap = HeatGrid.attention(attention, head: 0, rows: 8, cols: 8, causal: true,
+                                     missedFrom: Fixtures.coverage(heads: 1, grid: 16, skipped: 4..<8))
+        // Display column 2 holds key cells 4 and 5, skipped by the last query rows.
+        XCTAssertEqual(gap.value(7, 2), exact.value(7, 2), accuracy: 1e-7, "skipped keys: all their mass is missed")
+        XCTAssertGreaterThan(gap.value(7, 2), 0)
+        XCTAssertEqual(gap.value(7, 0), 0, "computed keys: none missed")
+        if case .log(let lo, let hi) = exact.scale {
+            XCTAssertEqual(lo, hi * 1e-4, accuracy: hi * 1e-12)
+        } else {
+            XCTFail("attention is on a log scale")
+        }
+    }
+
+    func testViridisQuantisedToTheXtermCube() {
+        XCTAssertEqual(Palette.xtermIndex(r: 0, g: 0, b: 0), 16)
+        XCTAssertEqual(Palette.xtermIndex(r: 255, g: 255, b: 255), 231)
+        XCTAssertEqual(Palette.xtermIndex(r: 128, g: 128, b: 128), 244)
+        XCTAssertEqual(Palette.viridis.first, 53, "dark purple")
+        XCTAssertEqual(Palette.viridis.last, 220, "yellow")
+        XCTAssertGreaterThanOrEqual(Set(Palette.viridis).count, 10, "enough distinct steps to read")
+        XCTAssertEqual(Palette.level(0), 0)
+        XCTAssertEqual(Palette.level(1), Palette.levels - 1)
+        XCTAssertEqual(Palette.shade(0), " ")
+        XCTAssertEqual(Palette.shade(1), "█")
+    }
+}

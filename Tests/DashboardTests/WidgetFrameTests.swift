@@ -1,0 +1,79 @@
+import XCTest
+@testable import AttentionEngine
+@testable import Dashboard
+
+/// Each widget drawn alone into a cell buffer and compared with its expected frame.
+final class WidgetFrameTests: XCTestCase {
+    func draw(_ width: Int, _ height: Int, _ body: (inout CellBuffer, Rect) -> Void) -> CellBuffer {
+        var buf = CellBuffer(width: width, height: height)
+        body(&buf, buf.area)
+        return buf
+    }
+
+    func testSetupPanelWithSelectionAndEditor() {
+        let (app, _, _) = Fixtures.app()
+        Fixtures.keys(app, .down, .down, .enter, .backspace)
+        Fixtures.type(app, "3")
+        assertFrame(draw(30, 14) { SetupPanel(state: app.state).draw(into: &$0, $1, theme: .colour) }, "setup-editing")
+        Fixtures.keys(app, .escape, .down, .down, .down)
+        assertFrame(draw(30, 14) { SetupPanel(state: app.state).draw(into: &$0, $1, theme: .colour) }, "setup-choice")
+    }
+
+    func testMethodsPanel() {
+        let (app, _, _) = Fixtures.app()
+        Fixtures.keys(app, .tab, .down, .char(" "))
+        assertFrame(draw(30, 5) { MethodsPanel(state: app.state).draw(into: &$0, $1, theme: .colour) }, "methods")
+    }
+
+    func testResultsTableRunningAndFinished() {
+        let (app, launcher, clock) = Fixtures.app()
+        Fixtures.keys(app, .char("r"))
+        let job = launcher.jobs[0].job
+        app.handle(.engine(.event(job: job, step: 0, .variantStarted(label: "dense"))))
+        app.handle(.engine(.event(job: job, step: 0, .progress(label: "dense", fraction: 0.4))))
+        clock.now += 1.25
+        assertFrame(draw(80, 6) { ResultsTable(state: app.state, now: clock.now).draw(into: &$0, $1, theme: .colour) }, "results-running")
+        Fixtures.finishRun(app, launcher, clock)
+        Fixtures.keys(app, .tab, .tab, .down, .right, .right, .char("o"))
+        assertFrame(draw(80, 6) { ResultsTable(state: app.state, now: clock.now).draw(into: &$0, $1, theme: .colour) }, "results-sorted")
+    }
+
+    func testHeatmapViews() {
+        let (app, launcher, clock) = Fixtures.app()
+        Fixtures.keys(app, .char("r"))
+        Fixtures.finishRun(app, launcher, clock)
+        Fixtures.keys(app, .tab, .tab, .down)
+        assertFrame(draw(50, 14) { HeatmapPanel(state: app.state).draw(into: &$0, $1, theme: .colour) }, "heatmap-coverage")
+        Fixtures.keys(app, .char("v"))
+        assertFrame(draw(50, 14) { HeatmapPanel(state: app.state).draw(into: &$0, $1, theme: .colour) }, "heatmap-attention")
+        Fixtures.keys(app, .char("v"), .char("]"))
+        assertFrame(draw(50, 14) { HeatmapPanel(state: app.state).draw(into: &$0, $1, theme: .monochrome) }, "heatmap-missed-mono")
+    }
+
+    func testSparklineProgressBarAndPlot() {
+        let buf = draw(30, 3) { buf, _ in
+            Sparkline(values: [4, 3, 5, 9, 2, 7]).draw(into: &buf, x: 0, y: 0, width: 10, style: Theme.colour.barDone)
+            ProgressBar(fraction: 0.55).draw(into: &buf, x: 0, y: 1, width: 10, theme: .colour)
+            ProgressBar(fraction: 1).draw(into: &buf, x: 0, y: 2, width: 10, theme: .monochrome)
+        }
+        assertFrame(buf, "sparkline-progress")
+        let plot = LogLogPlot(title: "latency", series: [
+            .init(label: "quadratic", points: [(1024, 1), (2048, 4), (4096, 16), (8192, 64)]),
+            .init(label: "linear", points: [(1024, 2), (2048, 4), (4096, 8), (8192, 16)]),
+        ], format: { String(format: "%g", $0) })
+        assertFrame(draw(40, 14) { plot.draw(into: &$0, $1, theme: .colour) }, "loglog-plot")
+    }
+
+    func testLogLogSlopes() {
+        XCTAssertEqual(LogLogPlot.slope([(1024, 1), (2048, 4), (4096, 16)])!, 2, accuracy: 1e-12)
+        XCTAssertEqual(LogLogPlot.slope([(1000, 3), (10_000, 30)])!, 1, accuracy: 1e-12)
+        XCTAssertNil(LogLogPlot.slope([(1000, 3), (1000, 30)]))
+    }
+
+    func testHelpOverlayAndTooSmall() {
+        assertFrame(draw(80, 21) { HelpOverlay().draw(into: &$0, $1, theme: .colour) }, "help-80x21")
+        var small = CellBuffer(width: 60, height: 10)
+        TooSmallScreen().draw(into: &small, theme: .colour)
+        assertFrame(small, "too-small")
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// NumPy writes the inputs, attnscope runs `flash` on them, and NumPy's own float64
+/// attention checks the saved output and the rmse attnscope reported, on the same rows.
+/// Needs python3 with NumPy (README: Debian `python3-numpy`; .ci/run installs it).
+final class NumpyCrossCheckTests: XCTestCase {
+    func python(_ script: String, _ args: [String]) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", script] + args
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        let problem = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else {
+            XCTFail("python3 failed (this test needs python3 with NumPy: apt-get install python3-numpy):\n\(problem)")
+            throw CocoaError(.executableLoad)
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static let writeInputs = """
+        import sys, numpy as np
+        d = sys.argv[1]; r = np.random.default_rng(5)
+        np.save(d + '/q.npy', r.standard_normal((4, 300, 48)).astype(np.float32))
+        np.save(d + '/k.npy', r.standard_normal((2, 300, 48)).astype(np.float16))   # converted on read
+        np.save(d + '/v.npy', r.standard_normal((2, 300, 48)).astype(np.float64))   # converted on read
+        """
+
+    /// float64 attention with GQA and the causal mask, then the error on the rows attnscope
+    /// checked (k rows evenly spaced including first and last, rounded half up).
+    static let check = """
+        import sys, json, math, numpy as np
+        d, out, k = sys.argv[1], sys.argv[2], int(sys.argv[3])
+        q = np.load(d + '/q.npy').astype(np.float64)
+        kk = np.load(d + '/k.npy').astype(np.float32).astype(np.float64)
+        v = np.load(d + '/v.npy').astype(np.float32).astype(np.float64)
+        H, N, D = q.shape; g = H // kk.shape[0]
+        o = np.load(out).astype(np.float64)
+        ref = np.empty_like(q)
+        for h in range(H):
+            s = q[h] @ kk[h // g].T / math.sqrt(D)
+            s[np.triu_indices(N, 1)] = -np.inf
+            p = np.exp(s - s.max(axis=1, keepdims=True)); p /= p.sum(axis=1, keepdims=True)
+            ref[h] = p @ v[h // g]
+        rows = sorted({int(math.floor(j * (N - 1) / (k - 1) + 0.5)) for j in range(k)})
+        e = o[:, rows] - ref[:, rows]
+        print(json.dumps({"rel_l2_all": float(np.linalg.norm(o - ref) / np.linalg.norm(ref)),
+                          "rmse_rows": float(np.sqrt(np.mean(e ** 2))), "rows": len(rows)}))
+        """
+
+    func testFlashOutputMatchesNumpyFloat64AndReportedRmse() throws {
+        let dir = try temporaryDirectory()
+        _ = try python(Self.writeInputs, [dir])
+        let r = try Attnscope.run(["run", "--inputs", dir, "--method", "flash:tile_q=32,tile_k=48,label=flash-small-tiles", "--reference-rows", "37",
+                                   "--repeat", "1", "--warmup", "0", "--save-outputs", dir + "/out", "--json", "-"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        let row = (json["rows"] as! [[String: Any]])[0]
+        XCTAssertEqual(row["seq"] as? Int, 300)
+        XCTAssertEqual(row["kv_heads"] as? Int, 2)
+        let numpy = try JSONSerialization.jsonObject(with: Data(
+            try python(Self.check, [dir, dir + "/out/flash-small-tiles.npy", "37"]).utf8)) as! [String: Double]
+        XCTAssertLessThanOrEqual(numpy["rel_l2_all"]!, 1e-5)
+        XCTAssertEqual(row["reference_rows"] as? Int, Int(numpy["rows"]!))
+        let reported = row["rmse"] as! Double
+        XCTAssertEqual(reported, numpy["rmse_rows"]!, accuracy: 1e-3 * numpy["rmse_rows"]!,
+                       "attnscope's rmse must be the one NumPy computes from the saved output on the same rows")
+    }
+}

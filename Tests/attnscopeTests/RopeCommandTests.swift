@@ -1,0 +1,170 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// `attnscope rope show`, `rope search` and the `longrope` method end to end through the binary.
+final class RopeCommandTests: XCTestCase {
+    let phi35 = projectFile("presets/data/phi35_longrope_factors.json")
+
+    func testShowYaRNPrintsTheRequiredJSONFields() throws {
+        let r = try Attnscope.run(["rope", "show", "--scaling", "yarn", "--head-dim", "128", "--base", "10000", "--original", "4096",
+                               "--target", "32768", "--seq", "32768", "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let o = try r.json()
+        for key in ["inv_freq", "factors", "attention_factor", "ood_dims", "head_dim", "base", "seq"] { XCTAssertNotNil(o[key], key) }
+        XCTAssertEqual((o["inv_freq"] as? [Double])?.count, 64)
+        XCTAssertEqual(o["head_dim"] as? Int, 128)
+        XCTAssertEqual(o["seq"] as? Int, 32768)
+        XCTAssertEqual(o["ood_dims"] as? Int, 0)
+        XCTAssertEqual(o["attention_factor"] as! Double, 0.1 * log(8.0) + 1, accuracy: 1e-12)
+        XCTAssertEqual(o["yarn_ramp"] as? [Double], [20, 46])
+        let table = try Attnscope.run(["rope", "show", "--scaling", "ntk", "--head-dim", "128", "--original", "4096", "--seq", "32768"])
+        XCTAssertEqual(table.status, 0, table.stderr)
+        XCTAssertTrue(table.stdout.contains("OOD"), "NTK leaves pairs out of distribution:\n\(table.stdout)")
+    }
+
+    func testShowPhi35ConfigAt128K() throws {
+        let factors = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: phi35))) as! [String: Any]
+        let config: [String: Any] = [
+            "hidden_size": 3072, "num_attention_heads": 32, "rope_theta": 10000.0, "original_max_position_embeddings": 4096,
+            "max_position_embeddings": 131072,
+            "rope_scaling": ["type": "longrope", "long_factor": factors["long_factor"]!, "short_factor": factors["short_factor"]!],
+        ]
+        let path = try temporaryFile("config.json", String(decoding: try JSONSerialization.data(withJSONObject: config), as: UTF8.self))
+        let r = try Attnscope.run(["rope", "show", "--config", path, "--seq", "131072", "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let o = try r.json()
+        XCTAssertEqual(o["attention_factor"] as! Double, 1.1902380714, accuracy: 1e-10)
+        XCTAssertEqual(o["head_dim"] as? Int, 96)
+        XCTAssertEqual(o["factor_set"] as? String, "long")
+        XCTAssertEqual(o["ood_dims"] as? Int, 0)
+        XCTAssertEqual((o["factors"] as! [Double]).last!, 64.83999633789062, accuracy: 1e-9)
+    }
+
+    func testBadFactorFilesExit65NamingTheField() throws {
+        let cases: [(String, String)] = [
+            (#"{"long_factor": [1, 2, 3]}"#, "'long_factor' has 3 entries"),
+            (#"{"long_factor": [1, 2, "x", 4]}"#, "long_factor[2]"),
+            ("[1, 2, -3, 4]", "= -3.0 must be positive"),
+        ]
+        for (text, field) in cases {
+            let path = try temporaryFile("f.json", text)
+            let show = try Attnscope.run(["rope", "show", "--factors", path, "--head-dim", "8", "--seq", "8192"])
+            XCTAssertEqual(show.status, 65, text)
+            XCTAssertTrue(show.stderr.contains(field) && show.stderr.contains(path), show.stderr)
+            let run = try Attnscope.run(["run", "--seq", "64", "--heads", "1", "--head-dim", "8", "--method", "longrope:factors=\(path)"])
+            XCTAssertEqual(run.status, 65, text)
+            XCTAssertTrue(run.stderr.contains(field), run.stderr)
+        }
+        let decreasing = try temporaryFile("f.json", "[1, 3, 2, 4]")
+        let r = try Attnscope.run(["rope", "show", "--factors", decreasing, "--head-dim", "8", "--seq", "8192"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("warning") && r.stderr.contains("decreases at index 2"), r.stderr)
+        let run = try Attnscope.run(["run", "--seq", "64", "--heads", "1", "--head-dim", "8", "--rope", "standard", "--csv", "-",
+                                 "--method", "longrope:factors=\(decreasing),original=32"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stdout.contains("decreases at index 2"), "warning column:\n\(run.stdout)")
+    }
+
+    func testUnknownRopeScalingTypeExits65() throws {
+        let path = try temporaryFile("config.json", #"{"head_dim": 64, "max_position_embeddings": 8192, "rope_scaling": {"rope_type": "llama3", "factor": 8.0}}"#)
+        let r = try Attnscope.run(["rope", "show", "--config", path])
+        XCTAssertEqual(r.status, 65)
+        XCTAssertTrue(r.stderr.contains("rope_scaling.rope_type") && r.stderr.contains("llama3"), r.stderr)
+        let run = try Attnscope.run(["run", "--seq", "64", "--heads", "1", "--head-dim", "64", "--method", "longrope:config=\(path)"])
+        XCTAssertEqual(run.status, 65, run.stderr)
+    }
+
+    func testSearchWritesFactorsThatRunReads() throws {
+        let dir = try temporaryDirectory()
+        let ones = try temporaryFile("ones.json", "[" + Array(repeating: "1", count: 16).joined(separator: ",") + "]")
+        let r = try Attnscope.run(["rope", "search", "--head-dim", "32", "--heads", "2", "--seq", "1024", "--original", "256",
+                               "--target", "4096", "--population", "12", "--generations", "4", "--mutations", "6",
+                               "--crossovers", "6", "--parents", "6", "--compare", ones, "--output", dir + "/best.json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("generation 4: best"), r.stderr)
+        XCTAssertTrue(r.stdout.contains("seed yarn"), r.stdout)
+        let out = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/best.json"))) as! [String: Any]
+        XCTAssertEqual((out["long_factor"] as? [Double])?.count, 16)
+        XCTAssertEqual((out["curve"] as? [Any])?.count, 5)
+        XCTAssertEqual(out["ood_dims"] as? Int, 0)
+        let compared = out["compared"] as? [String: Double]
+        XCTAssertGreaterThan(compared?["ones"] ?? 0, out["score"] as! Double, "standard RoPE at 16× its length scores worse")
+        XCTAssertTrue(r.stdout.contains("ones") && r.stdout.contains("ood_dims 8"), r.stdout)
+        let run = try Attnscope.run(["run", "--seq", "600", "--heads", "2", "--head-dim", "32", "--rope", "standard", "--csv", "-",
+                                 "--method", "longrope:factors=\(dir)/best.json,original=256,target=4096"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stdout.contains("local_fidelity"), run.stdout)
+    }
+
+    /// The user's evaluator: the JSON on stdin, one number out. This one scores Σ(λ − 3)²,
+    /// fails on n̂ ∈ {1, 2, 4}, and hangs on any other n̂ ≠ 0.
+    static let evaluator = #"""
+        #!/bin/sh
+        input=$(cat)
+        case "$input" in
+          *'"nhat":0,'*) ;;
+          *'"nhat":1,'*|*'"nhat":2,'*|*'"nhat":4,'*) echo "refusing this nhat" >&2; exit 3 ;;
+          *) sleep 30 ;;
+        esac
+        printf '%s' "$input" | sed 's/.*"long_factor":\[\([^]]*\)\].*/\1/' | tr ',' '\n' | awk '{ s += ($1 - 3) ^ 2 } END { print s }'
+        """#
+
+    func testCommandObjectiveEndToEndWithFailingAndHangingCandidates() throws {
+        let script = try temporaryFile("evaluate.sh", Self.evaluator)
+        let start = Date()
+        let r = try Attnscope.run(["rope", "search", "--head-dim", "16", "--heads", "1", "--seq", "64", "--original", "100",
+                               "--target", "400", "--population", "16", "--generations", "3", "--mutations", "8",
+                               "--crossovers", "8", "--parents", "8", "--objective", "command:sh \(script)",
+                               "--timeout", "0.4", "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("exited with status 3: refusing this nhat"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("no answer within 0.4 s"), r.stderr)
+        let o = try r.json()
+        XCTAssertGreaterThan(o["dropped"] as! Int, 1)
+        XCTAssertEqual(o["nhat"] as? Int, 0, "only n̂ = 0 candidates were scored")
+        XCTAssertEqual(o["objective"] as? String, "command:sh \(script)")
+        let best = o["long_factor"] as! [Double]
+        let score = best.reduce(0) { $0 + ($1 - 3) * ($1 - 3) }
+        XCTAssertEqual(o["score"] as! Double, score, accuracy: 1e-3 * max(score, 1), "the evaluator's own number")
+        XCTAssertLessThan(Date().timeIntervalSince(start), 60)
+    }
+
+    /// `search=on` in `attnscope run` searches once per variant, before warmup and repeats.
+    func testSearchOnRunsTheSearchOnce() throws {
+        let dir = try temporaryDirectory()
+        let script = try temporaryFile("count.sh", "cat > /dev/null; echo x >> \(dir)/calls; echo 1.5\n")
+        let r = try Attnscope.run(["run", "--seq", "300", "--heads", "1", "--head-dim", "16", "--rope", "standard", "--repeat", "2",
+                               "--warmup", "1", "--csv", "-", "--method",
+                               "longrope:search=on,original=100,population=6,generations=2,mutations=3,crossovers=3,parents=3,objective=command:sh \(script)"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let calls = try String(contentsOfFile: dir + "/calls", encoding: .utf8).split(separator: "\n").count
+        XCTAssertGreaterThan(calls, 6)
+        XCTAssertLessThanOrEqual(calls, 6 + 2 * 6, "one search, not one per warmup or repeat")
+        XCTAssertTrue(r.stdout.contains("search_score"), r.stdout)
+    }
+
+    func testEvaluatorFailingOnEveryCandidateExits65() throws {
+        let r = try Attnscope.run(["rope", "search", "--head-dim", "8", "--heads", "1", "--seq", "32", "--original", "16", "--target", "64",
+                               "--population", "4", "--generations", "1", "--mutations", "2", "--crossovers", "2", "--parents", "2",
+                               "--objective", "command:exit 1"])
+        XCTAssertEqual(r.status, 65, r.stderr)
+        XCTAssertTrue(r.stderr.contains("could not score any candidate") && r.stderr.contains("exited with status 1"), r.stderr)
+    }
+
+    func testSearchRejectsFlagsThatMeanNothingThere() throws {
+        let r = try Attnscope.run(["rope", "search", "--method", "flash", "--seq", "64"])
+        XCTAssertEqual(r.status, 64)
+        XCTAssertTrue(r.stderr.contains("--method"), r.stderr)
+        let t = try Attnscope.run(["rope", "search", "--seq", "64", "--original", "4096"])
+        XCTAssertEqual(t.status, 64)
+        XCTAssertTrue(t.stderr.contains("target"), t.stderr)
+    }
+}
+
+extension Attnscope.Result {
+    /// stdout parsed as one JSON object.
+    func json() throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any] ?? [:]
+    }
+}
