@@ -42,7 +42,7 @@ public struct LLMWorkload: WorkloadGenerator {
     }
 
     /// A key planted at `position` that the queries in `queries` look for with a logit
-    /// `margin` above their head's strongest feature (the `needle` workload).
+    /// `margin` above the strongest key their head has (the `needle` workload; see `NeedleWorkload`).
     struct PlantedNeedle {
         var position: Int
         var queries: Range<Int>
