@@ -38,9 +38,12 @@ final class BenchCommandTests: XCTestCase {
     }
 
     func testBadFlagsAreUsageErrors() throws {
+        // A peers directory of its own, so the --python check does not depend on where the checkout sits.
+        let peers = try fakePeer(row: "").dir
         for (args, needle) in [(["--seq", "0"], "--seq"), (["--threads", "0"], "--threads"), (["--method", "nosuch"], "nosuch"),
                                (["--head-dim", "0"], "--head-dim"), (["--wait-quiet", "-1"], "--wait-quiet"),
-                               (["--peers-dir", "/nonexistent"], "--peers-dir"), (["--python", "/nonexistent/python"], "--python")] {
+                               (["--peers-dir", "/nonexistent"], "--peers-dir"),
+                               (["--peers-dir", peers, "--python", "/nonexistent/python"], "--python")] {
             let r = try Attnscope.run(tiny + args)
             XCTAssertEqual(r.status, 64, "\(args): \(r.stderr)")
             XCTAssertTrue(r.stderr.contains(needle), "\(args) should mention \(needle): \(r.stderr)")
