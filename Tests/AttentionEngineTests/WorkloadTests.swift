@@ -59,7 +59,9 @@ final class WorkloadTests: XCTestCase {
     func testTopicSegmentsAreContiguousAndFoundWithoutATable() {
         let segments = TopicSegments(seed: 3, length: 100, topics: 8)
         var previous = 0
+        var cursor = TopicSegments.Cursor(segments)
         for i in 0..<5000 {
+            XCTAssertEqual(cursor.topic(at: i), segments.topic(at: i))
             let s = segments.segment(containing: i)
             XCTAssertTrue(s == previous || s == previous + 1, "segments must be contiguous at \(i)")
             XCTAssertTrue(segments.start(ofSegment: s) <= i && i < segments.start(ofSegment: s + 1))

@@ -39,7 +39,8 @@ public enum ResultWriters {
         return "\(x)"
     }
 
-    static func csvQuote(_ s: String) -> String {
+    /// A CSV field, quoted (RFC 4180) when it holds a comma, quote or line break.
+    public static func csvQuote(_ s: String) -> String {
         guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
         return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }

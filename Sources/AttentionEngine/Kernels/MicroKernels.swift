@@ -1,7 +1,9 @@
-/// Register-blocked SIMD micro-kernels for the two products of attention. Blocks of 4
-/// query rows × 16 columns keep 4 SIMD16 accumulators (8 ymm registers with AVX2), which
-/// holds without spilling (DESIGN.md §3). All sizes are padded by the caller: rows to 4,
-/// columns and head dims to 16.
+/// Register-blocked SIMD micro-kernels for the two products of attention on packed tiles
+/// (Kᵀ packed per key tile, query rows broadcast), used by the emulated low-precision
+/// kernels, whose operands are rounded copies anyway; the float32 core uses
+/// `LaneBlockKernels`. Blocks of 4 query rows × 16 columns keep 4 SIMD16 accumulators
+/// (8 ymm registers with AVX2), which holds without spilling (DESIGN.md §3). All sizes are
+/// padded by the caller: rows to 4, columns and head dims to 16.
 enum MicroKernels {
     /// S[rows][width] = Q[rows][dPad] · Kt[dPad][width]  (Kt is Kᵀ, leading dim ldk).
     @inline(__always)
@@ -52,4 +54,27 @@ enum MicroKernels {
             i += 4
         }
     }
+}
+
+@inline(__always) func load(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
+}
+@inline(__always) func load(_ p: UnsafeMutablePointer<Float>) -> SIMD16<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
+}
+@inline(__always) func store(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
+}
+
+/// Lane-wise max and min. Written as a compare and `replace` because that inlines to one
+/// vmaxps/vminps, while the standard library's `pointwiseMax`/`pointwiseMin` run lane by lane.
+@inline(__always) func lanewiseMax(_ a: SIMD16<Float>, _ b: SIMD16<Float>) -> SIMD16<Float> {
+    var x = a
+    x.replace(with: b, where: b .> a)
+    return x
+}
+@inline(__always) func lanewiseMin(_ a: SIMD16<Float>, _ b: SIMD16<Float>) -> SIMD16<Float> {
+    var x = a
+    x.replace(with: b, where: b .< a)
+    return x
 }

@@ -2,62 +2,68 @@ import Foundation
 
 /// Online-softmax attention of one block of query rows against any sequence of key
 /// ranges (FlashAttention's inner loop). Flash feeds it consecutive key tiles; sparse and
-/// segment-local methods feed it only the ranges they cover.
+/// segment-local methods feed it only the ranges (or gathered keys) they cover.
 ///
-/// For each key tile, with S = (Q·Kᵀ)·scale for the entries the causal mask allows:
+/// Scores are kept in log₂ units: Q is stored pre-multiplied by log₂e/√d, so for each key
+/// tile, with S = Q·Kᵀ·log₂e/√d on the entries the causal mask allows,
 ///
 ///     m' = max(m, rowmax S)          running maximum
-///     P  = exp(S − m')
-///     ℓ' = ℓ·exp(m − m') + rowsum P  running sum
-///     O' = O·exp(m − m') + P·V       rescaled accumulator
+///     P  = 2^(S − m')
+///     ℓ' = ℓ·2^(m − m') + rowsum P   running sum
+///     O' = O·2^(m − m') + P·V        rescaled accumulator
 ///
-/// and at the end O / ℓ. Head dims are zero-padded to a multiple of 16 so the SIMD16
-/// micro-kernels need no tails; padded rows and columns never reach the output.
+/// and at the end O / ℓ — the same softmax as with e^x, since 2^(s·log₂e) = e^s.
+///
+/// Layout: query rows sit in the lanes of SIMD16 vectors, 16 rows per "lane block", so the
+/// running max, exp, sum and rescale of the online softmax are plain lane-wise operations
+/// (no horizontal reductions), keys and values are read in place (no per-tile packing), and
+/// only Q (in `begin`) and O (in `finish`) are transposed. Per key tile, each lane block
+/// runs S → max → exp/sum → P·V while its scores stay in L1.
 public final class QueryBlockAttention {
     public let dim: Int
     public let maxRows: Int
     public let maxKeys: Int
-    let dPad: Int
-    let rowsPad: Int
+    /// Lane blocks of 16 query rows.
+    let laneBlocks: Int
+    /// `maxKeys` rounded up to the keys `LaneBlockKernels.scores` computes per call.
     let keysPad: Int
-    let q: UnsafeMutablePointer<Float>     // [rowsPad][dPad], pre-scaled by 1/√d
-    let kt: UnsafeMutablePointer<Float>    // [dPad][keysPad], one key tile transposed
-    let vt: UnsafeMutablePointer<Float>    // [keysPad][dPad], one value tile (padded copy when d % 16 ≠ 0)
-    let s: UnsafeMutablePointer<Float>     // [rowsPad][keysPad], scores then probabilities
-    let o: UnsafeMutablePointer<Float>     // [rowsPad][dPad]
-    let m: UnsafeMutablePointer<Float>     // [rowsPad]
-    let l: UnsafeMutablePointer<Float>     // [rowsPad]
-    let valid: UnsafeMutablePointer<Int>   // [rowsPad]: allowed keys of the current tile, a prefix
+    /// `dim` rounded up to the output dims `LaneBlockKernels.accumulate` writes per call.
+    let dimPad: Int
+    let qt: UnsafeMutablePointer<Float>    // [laneBlocks][dim][16]: Qᵀ · log₂e/√d, padded lanes 0
+    let ot: UnsafeMutablePointer<Float>    // [laneBlocks][dimPad][16]: unnormalised Oᵀ
+    let pt: UnsafeMutablePointer<Float>    // [keysPad][16]: one lane block's scores, then P
+    let m: UnsafeMutablePointer<Float>     // [laneBlocks·16]: running max (log₂ units)
+    let l: UnsafeMutablePointer<Float>     // [laneBlocks·16]: running sum
+    let tilePositions: UnsafeMutablePointer<Int>  // [maxKeys]: positions of a contiguous key range
     public private(set) var rows = 0
     public private(set) var firstQuery = 0
+
+    /// Start value of the running max: finite, so 2^(m − m') never sees −∞ − (−∞).
+    static let noMax = -Float.greatestFiniteMagnitude
 
     public init(dim: Int, maxRows: Int, maxKeys: Int) {
         self.dim = dim
         self.maxRows = maxRows
         self.maxKeys = maxKeys
-        dPad = (dim + 15) / 16 * 16
-        rowsPad = (maxRows + 3) / 4 * 4
-        keysPad = (maxKeys + 15) / 16 * 16
-        q = .allocate(capacity: rowsPad * dPad)
-        kt = .allocate(capacity: dPad * keysPad)
-        vt = .allocate(capacity: keysPad * dPad)
-        s = .allocate(capacity: rowsPad * keysPad)
-        o = .allocate(capacity: rowsPad * dPad)
-        m = .allocate(capacity: rowsPad)
-        l = .allocate(capacity: rowsPad)
-        valid = .allocate(capacity: rowsPad)
-        kt.initialize(repeating: 0, count: dPad * keysPad)
-        vt.initialize(repeating: 0, count: keysPad * dPad)
+        laneBlocks = (maxRows + 15) / 16
+        keysPad = (maxKeys + LaneBlockKernels.width - 1) / LaneBlockKernels.width * LaneBlockKernels.width
+        dimPad = (dim + LaneBlockKernels.width - 1) / LaneBlockKernels.width * LaneBlockKernels.width
+        qt = .allocate(capacity: laneBlocks * dim * 16)
+        ot = .allocate(capacity: laneBlocks * dimPad * 16)
+        pt = .allocate(capacity: keysPad * 16)
+        m = .allocate(capacity: laneBlocks * 16)
+        l = .allocate(capacity: laneBlocks * 16)
+        tilePositions = .allocate(capacity: maxKeys)
     }
 
     deinit {
-        for p in [q, kt, vt, s, o, m, l] { p.deallocate() }
-        valid.deallocate()
+        for p in [qt, ot, pt, m, l] { p.deallocate() }
+        tilePositions.deallocate()
     }
 
     /// Bytes of scratch one instance holds (for `memory_bytes`).
     public var scratchBytes: Int {
-        4 * (rowsPad * dPad * 2 + dPad * keysPad + keysPad * dPad + rowsPad * keysPad + 2 * rowsPad) + 8 * rowsPad
+        4 * (laneBlocks * 16 * (dim + dimPad + 2) + keysPad * 16) + 8 * maxKeys
     }
 
     /// Starts a block: `queries` points at `rows` consecutive query rows (stride `dim`)
@@ -66,14 +72,16 @@ public final class QueryBlockAttention {
         precondition(rows <= maxRows)
         self.rows = rows
         self.firstQuery = firstPosition
-        let scale = 1 / Float(dim).squareRoot()
-        q.initialize(repeating: 0, count: rowsPad * dPad)
-        o.initialize(repeating: 0, count: rowsPad * dPad)
+        let scale = Float(1.4426950408889634 / Double(dim).squareRoot())
+        qt.initialize(repeating: 0, count: laneBlocks * dim * 16)
+        ot.initialize(repeating: 0, count: laneBlocks * dimPad * 16)
+        m.initialize(repeating: Self.noMax, count: laneBlocks * 16)
+        l.initialize(repeating: 0, count: laneBlocks * 16)
         for i in 0..<rows {
-            for c in 0..<dim { q[i * dPad + c] = queries[i * dim + c] * scale }
+            let dst = qt + (i / 16) * dim * 16 + i % 16
+            let src = queries + i * dim
+            for c in 0..<dim { dst[c * 16] = src[c] * scale }
         }
-        m.initialize(repeating: -.infinity, count: rowsPad)
-        l.initialize(repeating: 0, count: rowsPad)
     }
 
     /// Attends to keys `firstKey ..< firstKey + count` (rows of `keys`/`values`, stride
@@ -83,10 +91,8 @@ public final class QueryBlockAttention {
     public func attend(keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
                        firstKey: Int, count: Int, causal: Bool) -> Int {
         precondition(count <= maxKeys)
-        for i in 0..<rowsPad {
-            valid[i] = i >= rows ? 0 : (causal ? min(max(firstQuery + i - firstKey + 1, 0), count) : count)
-        }
-        return attendValidPrefixes(keys: keys, values: values)
+        for j in 0..<count { tilePositions[j] = firstKey + j }
+        return attend(keys: keys, values: values, positions: tilePositions, count: count, causal: causal)
     }
 
     /// Attends to `count` gathered keys whose rows are packed contiguously in `keys`/`values`
@@ -97,107 +103,108 @@ public final class QueryBlockAttention {
     public func attend(gatheredKeys keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
                        positions: UnsafePointer<Int>, count: Int, causal: Bool) -> Int {
         precondition(count <= maxKeys)
-        var allowed = 0
-        for i in 0..<rowsPad {
-            if i >= rows { valid[i] = 0; continue }
-            if causal { while allowed < count && positions[allowed] <= firstQuery + i { allowed += 1 } }
-            valid[i] = causal ? allowed : count
-        }
-        return attendValidPrefixes(keys: keys, values: values)
+        return attend(keys: keys, values: values, positions: positions, count: count, causal: causal)
     }
 
-    /// One key tile where row i may use the first `valid[i]` keys.
-    private func attendValidPrefixes(keys: UnsafePointer<Float>, values: UnsafePointer<Float>) -> Int {
-        var entries = 0, widest = 0
-        for i in 0..<rowsPad {
-            entries += valid[i]
-            widest = max(widest, valid[i])
+    /// Both public `attend`s: per lane block, only the keys some row of the block may see
+    /// (a prefix, positions being sorted) are computed, and only keys past the block's first
+    /// row need the mask.
+    private func attend(keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
+                        positions: UnsafePointer<Int>, count: Int, causal: Bool) -> Int {
+        var entries = 0
+        for b in 0..<(rows + 15) / 16 {
+            let lanes = min(16, rows - b * 16)
+            let first = firstQuery + b * 16, last = first + lanes - 1
+            var seen = count, unmasked = count
+            if causal {
+                seen = Self.prefix(positions, count, atMost: last)
+                unmasked = Self.prefix(positions, seen, atMost: first)
+            }
+            if seen == 0 { continue }
+            entries += unmasked * lanes
+            for j in unmasked..<seen { entries += last - positions[j] + 1 }
+            attendLaneBlock(b, keys: keys, values: values, positions: positions, count: seen, maskFrom: unmasked)
         }
-        if widest == 0 { return 0 }
-        let width = (widest + 15) / 16 * 16
-        packKeys(keys, count: widest, width: width)
-        let vTile = packValues(values, count: widest)
-        MicroKernels.scores(q: q, kt: kt, s: s, rows: rowsPad, dPad: dPad, width: width, ldk: keysPad, lds: keysPad)
-        softmaxStep(width: width)
-        MicroKernels.accumulate(p: s, v: vTile, o: o, rows: rowsPad, dPad: dPad, keys: widest, ldp: keysPad, ldv: dim % 16 == 0 ? dim : dPad)
         return entries
+    }
+
+    /// Number of leading sorted positions ≤ `limit` (binary search).
+    private static func prefix(_ positions: UnsafePointer<Int>, _ count: Int, atMost limit: Int) -> Int {
+        var lo = 0, hi = count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if positions[mid] <= limit { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    /// One online-softmax step of lane block `b` over keys 0 ..< `count`; keys from
+    /// `maskFrom` on are hidden from lanes whose position is below theirs.
+    private func attendLaneBlock(_ b: Int, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
+                                 positions: UnsafePointer<Int>, count: Int, maskFrom: Int) {
+        let q = UnsafePointer(qt + b * dim * 16)
+        // Positions as floats (exact below 2²⁴): Int32 lane compares are not vectorised.
+        let lanePosition = SIMD16<Float>(repeating: Float(firstQuery + b * 16))
+            + SIMD16<Float>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+        let mOld = load(m + b * 16)
+        var mNew = mOld
+        // S = Q·Kᵀ six keys at a time; a short last group repeats its last key (and
+        // position), which leaves the max unchanged and is never read past `count`.
+        var j = 0
+        while j < count {
+            let last = count - 1
+            let r = (j, min(j + 1, last), min(j + 2, last), min(j + 3, last), min(j + 4, last), min(j + 5, last))
+            var s = LaneBlockKernels.scores(qt: q, dim: dim, (keys + r.0 * dim, keys + r.1 * dim, keys + r.2 * dim,
+                                                          keys + r.3 * dim, keys + r.4 * dim, keys + r.5 * dim))
+            if r.5 >= maskFrom {
+                s.0.replace(with: -.infinity, where: lanePosition .< Float(positions[r.0]))
+                s.1.replace(with: -.infinity, where: lanePosition .< Float(positions[r.1]))
+                s.2.replace(with: -.infinity, where: lanePosition .< Float(positions[r.2]))
+                s.3.replace(with: -.infinity, where: lanePosition .< Float(positions[r.3]))
+                s.4.replace(with: -.infinity, where: lanePosition .< Float(positions[r.4]))
+                s.5.replace(with: -.infinity, where: lanePosition .< Float(positions[r.5]))
+            }
+            mNew = lanewiseMax(mNew, lanewiseMax(lanewiseMax(s.0, s.1), lanewiseMax(lanewiseMax(s.2, s.3), lanewiseMax(s.4, s.5))))
+            let out = pt + j * 16
+            store(s.0, out); store(s.1, out + 16); store(s.2, out + 32)
+            store(s.3, out + 48); store(s.4, out + 64); store(s.5, out + 80)
+            j += LaneBlockKernels.width
+        }
+        // P = 2^(S − m'), masked entries (−∞) become exactly 0.
+        var sum = SIMD16<Float>.zero
+        for j in 0..<count {
+            let p = fastExp2(load(pt + j * 16) - mNew)
+            store(p, pt + j * 16)
+            sum += p
+        }
+        let alpha = fastExp2(mOld - mNew)
+        store(load(l + b * 16) * alpha + sum, l + b * 16)
+        store(mNew, m + b * 16)
+        // O = O·α + P·V, six output dims at a time; dims past `dim` read the last column.
+        let o = ot + b * dimPad * 16
+        let lastColumn = dim - 1
+        var c = 0
+        while c < dim {
+            let cols = (c, min(c + 1, lastColumn), min(c + 2, lastColumn), min(c + 3, lastColumn),
+                        min(c + 4, lastColumn), min(c + 5, lastColumn))
+            LaneBlockKernels.accumulate(ot: o + c * 16, alpha: alpha, pt: pt, keys: count, v: values, ldv: dim, cols: cols)
+            c += LaneBlockKernels.width
+        }
     }
 
     /// Writes O / ℓ for the block's rows (stride `dim`). Rows that saw no key get zeros.
     public func finish(into out: UnsafeMutablePointer<Float>) {
         for i in 0..<rows {
             let inv = l[i] > 0 ? 1 / l[i] : 0
-            for c in 0..<dim { out[i * dim + c] = o[i * dPad + c] * inv }
+            let src = ot + (i / 16) * dimPad * 16 + i % 16
+            let dst = out + i * dim
+            for c in 0..<dim { dst[c] = src[c * 16] * inv }
         }
     }
 
-    /// Running log-sum-exp of row i's scores so far (for methods that merge partial results).
-    public func logSumExp(row i: Int) -> Float { m[i] + log(l[i]) }
-
-    private func packKeys(_ keys: UnsafePointer<Float>, count: Int, width: Int) {
-        for j in 0..<count {
-            let src = keys + j * dim
-            for c in 0..<dim { kt[c * keysPad + j] = src[c] }
-        }
-        // Padding columns must be finite (they are masked, never used, but multiply into S).
-        if count < width { for c in 0..<dim { for j in count..<width { kt[c * keysPad + j] = 0 } } }
+    /// Natural log-sum-exp of row i's scores so far, ln Σ_j e^(s_j) = (m + log₂ ℓ)·ln 2
+    /// (for methods that merge partial results); −∞ for a row that saw no key.
+    public func logSumExp(row i: Int) -> Float {
+        l[i] > 0 ? (m[i] + log2(l[i])) * 0.693147180559945309 : -.infinity
     }
-
-    private func packValues(_ values: UnsafePointer<Float>, count: Int) -> UnsafePointer<Float> {
-        if dim % 16 == 0 { return values }
-        for j in 0..<count {
-            for c in 0..<dim { vt[j * dPad + c] = values[j * dim + c] }
-        }
-        return UnsafePointer(vt)
-    }
-
-    /// Turns row i's scores into probabilities against the updated running max, rescales
-    /// its accumulator and zeroes masked columns up to `width`.
-    private func softmaxStep(width: Int) {
-        let lane = SIMD16<Float>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
-        for i in 0..<rows {
-            let v = valid[i]
-            let row = s + i * keysPad
-            if v == 0 {
-                for j in stride(from: 0, to: width, by: 16) { store(.zero, row + j) }
-                continue
-            }
-            var mx = SIMD16<Float>(repeating: -.infinity)
-            var j = 0
-            while j < v {
-                var x = load(row + j)
-                x.replace(with: -.infinity, where: lane .>= Float(v - j))
-                mx = pointwiseMax(mx, x)
-                j += 16
-            }
-            let mNew = max(m[i], mx.max())
-            let alpha = m[i] == -.infinity ? 0 : fastExp(m[i] - mNew)
-            var sum = SIMD16<Float>.zero
-            j = 0
-            while j < width {
-                var p = fastExp(load(row + j) - mNew)
-                p.replace(with: 0, where: lane .>= Float(v - j))
-                sum += p
-                store(p, row + j)
-                j += 16
-            }
-            l[i] = l[i] * alpha + sum.sum()
-            m[i] = mNew
-            if alpha != 1 {
-                let a = SIMD16<Float>(repeating: alpha)
-                let orow = o + i * dPad
-                for c in stride(from: 0, to: dPad, by: 16) { store(load(orow + c) * a, orow + c) }
-            }
-        }
-    }
-}
-
-@inline(__always) func load(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
-    UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
-}
-@inline(__always) func load(_ p: UnsafeMutablePointer<Float>) -> SIMD16<Float> {
-    UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
-}
-@inline(__always) func store(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
-    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
 }

@@ -42,7 +42,7 @@ public struct LLMWorkload: WorkloadGenerator {
     }
 
     /// A key planted at `position` that the queries in `queries` look for with a logit
-    /// `margin` above their head's strongest feature (the `needle` workload).
+    /// `margin` above the strongest key their head has (the `needle` workload; see `NeedleWorkload`).
     struct PlantedNeedle {
         var position: Int
         var queries: Range<Int>
@@ -81,7 +81,7 @@ public struct LLMWorkload: WorkloadGenerator {
         let pairs = pairs(dim: d)
         let kvHead = which == .q ? head / max(1, shape.heads / shape.kvHeads) : head
         let keys = LLMKeyPlan(seed: seed, kvHead: kvHead, pairs: pairs, parameters: p)
-        let segments = topicSegments(seed: seed)
+        var topics = TopicSegments.Cursor(topicSegments(seed: seed))
         let freeDims = pairs.positionFreeDims
         var free = [Double](repeating: 0, count: d)
         func add(_ u: [Double], _ weight: Double) { for c in freeDims { free[c] += weight * u[c] } }
@@ -101,7 +101,7 @@ public struct LLMWorkload: WorkloadGenerator {
                 if j < keys.sinkScales.count { add(keys.sinkDirection, kappa * keys.sinkScales[j]) }
                 let stripe = keys.stripeStrength(row: j)
                 if stripe > 0 { add(keys.stripeDirection, kappa * stripe) }
-                add(keys.topicDirections[segments.topic(at: j)], kappa)
+                add(keys.topicDirections[topics.topic(at: j)], kappa)
                 if needle?.position == j { add(keys.needleDirection, kappa) }
                 emit(n, position: j, positional: positional, positionalGain: 1, rng: &rng)
             }
@@ -115,7 +115,7 @@ public struct LLMWorkload: WorkloadGenerator {
                 let (gPositional, gSink, gStripe, gTopic) = (gain(), gain(), gain(), gain())
                 add(keys.sinkDirection, gSink * plan.sinkLogit * scale)
                 add(keys.stripeDirection, gStripe * plan.stripeLogit * scale)
-                add(keys.topicDirections[segments.topic(at: i)], gTopic * plan.topicLogit * scale)
+                add(keys.topicDirections[topics.topic(at: i)], gTopic * plan.topicLogit * scale)
                 if let needle, needle.queries.contains(i) { add(keys.needleDirection, needleLogit * scale) }
                 emit(n, position: i, positional: plan.positional, positionalGain: gPositional, rng: &rng)
             }

@@ -26,6 +26,8 @@ public struct LLMWorkloadParameters: Sendable, Equatable {
         /// Logit of sink key 0 for every query.
         public var sink: ClosedRange<Double>
         /// Logit of the local kernel at distance 0 (it decays with distance through RoPE).
+        /// Kernels are broad, so slash lines' tails add to it near the diagonal: the
+        /// realised peak is `LLMQueryPlan.peakPositionalLogit`.
         public var local: ClosedRange<Double>
         /// Logit of a full-strength stripe key for every later query.
         public var stripe: ClosedRange<Double>
@@ -63,12 +65,15 @@ public struct LLMWorkloadParameters: Sendable, Equatable {
     /// Spectral tilt γ of the positional direction, per kv head: pair p carries energy
     /// ∝ θ_p^γ. γ = 0 spreads it evenly over log-spaced frequencies, which makes the local
     /// kernel fall like 1 − ln(Δ)/ln(1/θ_min), i.e. attention ∝ Δ^(−L/ln(1/θ_min)) (a power
-    /// law, as in real heads); larger γ favours fast pairs and narrows the window.
+    /// law, as in real heads); γ > 0 favours fast pairs and narrows the window, γ < 0
+    /// widens it. Either way K then wobbles around 0 with spread ≈ 1/√(2·pairs), which
+    /// gives every diagonal a small fixed offset (faint extra slash lines, as in real maps).
     public var spectralTilt: ClosedRange<Double> = -0.3...0.3
     /// Share of rotary pairs (the slowest) reserved for position-free features.
     public var positionFreeShare = 0.25
     /// Standard deviation of the iid Gaussian added to every entry of Q and K: per-token
-    /// content the structure does not explain (it makes the bulk of logits spread by ~1).
+    /// content the structure does not explain. Against the structured parts it spreads the
+    /// logits of ordinary keys by about 1–2 (standard deviation).
     public var noise = 0.4
     /// Each query scales each of its features by exp(N(0, spread²)), so rows differ.
     public var queryGainSpread = 0.1

@@ -36,4 +36,23 @@ public struct TopicSegments: Sendable {
 
     /// The topic at position `i`.
     public func topic(at i: Int) -> Int { topic(ofSegment: segment(containing: i)) }
+
+    /// Topics of consecutive positions without a lookup per position: remembers the
+    /// segment it last found and looks again only when a position leaves it.
+    public struct Cursor {
+        let segments: TopicSegments
+        private var span = 0..<0
+        private var current = 0
+
+        public init(_ segments: TopicSegments) { self.segments = segments }
+
+        public mutating func topic(at i: Int) -> Int {
+            if !span.contains(i) {
+                let s = segments.segment(containing: i)
+                span = segments.start(ofSegment: s)..<segments.start(ofSegment: s + 1)
+                current = segments.topic(ofSegment: s)
+            }
+            return current
+        }
+    }
 }

@@ -12,11 +12,13 @@ protocol FlashTileWorker: SendableMetatype {
 }
 
 /// The outer loops every tiled flash kernel shares (FlashAttention's schedule): one work
-/// item per (head, query tile of `tileQ` rows), handed out last query tile first because
-/// under a causal mask those cost most; each item visits key tiles of `tileK` keys from the
-/// first key up to the causal diagonal (all keys without a mask). The walk counts the
-/// entries computed, records coverage, reports progress per item and stops handing out
-/// items once the run is cancelled. What happens inside a tile is the worker's business.
+/// item per (head, query tile of `tileQ` rows), handed out head by head (so the workers
+/// share one head's K/V in cache) and within a head last query tile first: under a causal
+/// mask those cost most, so the cheapest items come last and even out the workers' finish.
+/// Each item visits key tiles of `tileK` keys from the first key up to the causal diagonal
+/// (all keys without a mask). The walk counts the entries computed, records coverage,
+/// reports progress per item and stops before the next key tile once the run is cancelled.
+/// What happens inside a tile is the worker's business.
 struct FlashTileWalk {
     let heads: Int
     let seq: Int
@@ -35,7 +37,7 @@ struct FlashTileWalk {
         let total = items, qTiles = queryTiles
         ParallelFor.run(count: total, threads: context.threads) { item in
             if context.cancellation.isCancelled { return }
-            let head = item % heads, tile = qTiles - 1 - item / heads
+            let head = item / qTiles, tile = qTiles - 1 - item % qTiles
             let r0 = tile * tileQ, rows = min(tileQ, seq - r0)
             var worker = makeWorker()
             worker.begin(head: head, firstRow: r0, rows: rows)
@@ -44,6 +46,7 @@ struct FlashTileWalk {
             let keyEnd = causal ? r0 + rows : seq
             var c0 = 0
             while c0 < keyEnd {
+                if context.cancellation.isCancelled { return }
                 let count = min(tileK, keyEnd - c0)
                 visited += worker.attend(firstKey: c0, count: count)
                 if causal && c0 + count > r0 {

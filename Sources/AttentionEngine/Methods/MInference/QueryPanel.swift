@@ -34,7 +34,7 @@ struct QueryPanel {
                 var b0 = a0, b1 = a0, b2 = a0, b3 = a0
                 for c in 0..<d {
                     let p = t + c * QueryPanel.lanes
-                    let q0 = lanes16(p), q1 = lanes16(p + 16), q2 = lanes16(p + 32), q3 = lanes16(p + 48)
+                    let q0 = load(p), q1 = load(p + 16), q2 = load(p + 32), q3 = load(p + 48)
                     let x = SIMD16<Float>(repeating: k0[c]), y = SIMD16<Float>(repeating: k1[c])
                     a0 = a0.addingProduct(q0, x); a1 = a1.addingProduct(q1, x)
                     a2 = a2.addingProduct(q2, x); a3 = a3.addingProduct(q3, x)
@@ -42,8 +42,8 @@ struct QueryPanel {
                     b2 = b2.addingProduct(q2, y); b3 = b3.addingProduct(q3, y)
                 }
                 let o = out + j * QueryPanel.lanes
-                storeLanes16(a0, o); storeLanes16(a1, o + 16); storeLanes16(a2, o + 32); storeLanes16(a3, o + 48)
-                storeLanes16(b0, o + 64); storeLanes16(b1, o + 80); storeLanes16(b2, o + 96); storeLanes16(b3, o + 112)
+                store(a0, o); store(a1, o + 16); store(a2, o + 32); store(a3, o + 48)
+                store(b0, o + 64); store(b1, o + 80); store(b2, o + 96); store(b3, o + 112)
                 j += 2
             }
             if j < count {
@@ -52,11 +52,11 @@ struct QueryPanel {
                 for c in 0..<d {
                     let p = t + c * QueryPanel.lanes
                     let x = SIMD16<Float>(repeating: k0[c])
-                    a0 = a0.addingProduct(lanes16(p), x); a1 = a1.addingProduct(lanes16(p + 16), x)
-                    a2 = a2.addingProduct(lanes16(p + 32), x); a3 = a3.addingProduct(lanes16(p + 48), x)
+                    a0 = a0.addingProduct(load(p), x); a1 = a1.addingProduct(load(p + 16), x)
+                    a2 = a2.addingProduct(load(p + 32), x); a3 = a3.addingProduct(load(p + 48), x)
                 }
                 let o = out + j * QueryPanel.lanes
-                storeLanes16(a0, o); storeLanes16(a1, o + 16); storeLanes16(a2, o + 32); storeLanes16(a3, o + 48)
+                store(a0, o); store(a1, o + 16); store(a2, o + 32); store(a3, o + 48)
             }
         }
     }

@@ -82,13 +82,13 @@ struct VerticalSlashEstimate: Sendable {
                         let (lo, hi) = laneRange(panel: p, key: j)
                         let row = base + (j - j0) * lanes
                         for g in 0..<4 {
-                            var x = lanes16(row + 16 * g)
+                            var x = load(row + 16 * g)
                             x.replace(with: -.infinity, where: (laneIndex[g] .< lo) .| (laneIndex[g] .>= hi))
-                            storeLanes16(x, row + 16 * g)
+                            store(x, row + 16 * g)
                             m[g] = pointwiseMax(m[g], x)
                         }
                     }
-                    for g in 0..<4 { storeLanes16(m[g], mx.base + (c * panels + p) * lanes + 16 * g) }
+                    for g in 0..<4 { store(m[g], mx.base + (c * panels + p) * lanes + 16 * g) }
                 }
             }
             // 2. Row maxima over all chunks (unused lanes: 0, so exp(−∞ − 0) = 0, never NaN),
@@ -103,8 +103,8 @@ struct VerticalSlashEstimate: Sendable {
                     for g in 0..<4 {
                         let m = SIMD16<Float>(maxima[(p * lanes + 16 * g)..<(p * lanes + 16 * g + 16)])
                         var acc = SIMD16<Float>.zero
-                        for j in j0..<j1 { acc += fastExp(lanes16(s.base + (p * n + j) * lanes + 16 * g) - m) }
-                        storeLanes16(acc, sm.base + (c * panels + p) * lanes + 16 * g)
+                        for j in j0..<j1 { acc += fastExp(load(s.base + (p * n + j) * lanes + 16 * g) - m) }
+                        store(acc, sm.base + (c * panels + p) * lanes + 16 * g)
                     }
                 }
             }
@@ -120,14 +120,14 @@ struct VerticalSlashEstimate: Sendable {
                 let local = diag.base + c * localDiag
                 for p in 0..<panels {
                     let rows = min(lanes, lq - p * lanes)
-                    let e = (0..<4).map { g in lanes16(lse.base + p * lanes + 16 * g) }
+                    let e = (0..<4).map { g in load(lse.base + p * lanes + 16 * g) }
                     for j in j0..<j1 {
                         let row = s.base + (p * n + j) * lanes
                         var total = SIMD16<Float>.zero
                         for g in 0..<4 {
-                            let prob = fastExp(lanes16(row + 16 * g) - e[g])
+                            let prob = fastExp(load(row + 16 * g) - e[g])
                             total += prob
-                            storeLanes16(prob, row + 16 * g)
+                            store(prob, row + 16 * g)
                         }
                         col.base[j] += total.sum()
                         let q0 = first + p * lanes

@@ -1,0 +1,100 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// `attnscope bench` end to end: bad flags exit 64 naming the flag, a failing peer exits 70,
+/// and the summary row carries the method's timing, the peer's row as the peer printed it,
+/// and their ratio. The peer here is a stand-in script, so the test needs no Python packages
+/// and checks exactly what was passed to the peer and parsed back.
+final class BenchCommandTests: XCTestCase {
+    let tiny = ["bench", "--seq", "100", "--heads", "2", "--head-dim", "16", "--repeat", "1", "--warmup", "0"]
+
+    func csvRow(_ text: String) throws -> [String: String] {
+        let lines = text.split(whereSeparator: \.isNewline).map(String.init)
+        XCTAssertEqual(lines.count, 2, text)
+        let header = try XCTUnwrap(lines.first).split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        let cells = try XCTUnwrap(lines.last).split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        XCTAssertEqual(header.count, cells.count)
+        return Dictionary(uniqueKeysWithValues: zip(header, cells))
+    }
+
+    /// A directory with an (unused) bench_peers.py and a stand-in `python` that records its
+    /// arguments and prints `row` under bench_peers.py's CSV header, exiting with `status`.
+    func fakePeer(row: String, status: Int = 0) throws -> (dir: String, python: String, argsFile: String) {
+        let dir = try temporaryDirectory()
+        FileManager.default.createFile(atPath: dir + "/bench_peers.py", contents: Data())
+        let python = dir + "/python", argsFile = dir + "/args.txt"
+        let script = """
+            #!/bin/sh
+            [ "$1" = "-c" ] && exit 0
+            echo "$@" > '\(argsFile)'
+            echo "peer,seq,head_dim,heads,causal,median_ms,gflops,max_rel_err,check,min_ms,reps,threads,other_cpu,cores"
+            echo "\(row)"
+            [ \(status) -ne 0 ] && echo "peer crashed" >&2
+            exit \(status)
+            """
+        FileManager.default.createFile(atPath: python, contents: Data(script.utf8), attributes: [.posixPermissions: 0o755])
+        return (dir, python, argsFile)
+    }
+
+    func testBadFlagsAreUsageErrors() throws {
+        // A peers directory of its own, so the --python check does not depend on where the checkout sits.
+        let peers = try fakePeer(row: "").dir
+        for (args, needle) in [(["--seq", "0"], "--seq"), (["--threads", "0"], "--threads"), (["--method", "nosuch"], "nosuch"),
+                               (["--head-dim", "0"], "--head-dim"), (["--wait-quiet", "-1"], "--wait-quiet"),
+                               (["--peers-dir", "/nonexistent"], "--peers-dir"),
+                               (["--peers-dir", peers, "--python", "/nonexistent/python"], "--python")] {
+            let r = try Attnscope.run(tiny + args)
+            XCTAssertEqual(r.status, 64, "\(args): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(needle), "\(args) should mention \(needle): \(r.stderr)")
+        }
+    }
+
+    func testMethodOnlySummaryWithoutPeer() throws {
+        let r = try Attnscope.run(tiny + ["--threads", "2", "--peer", "none", "--csv", "-"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let row = try csvRow(r.stdout)
+        XCTAssertEqual(row["seq"], "100")
+        XCTAssertEqual(row["method"], "flash")
+        XCTAssertGreaterThan(Double(row["gflops"] ?? "") ?? 0, 0)
+        XCTAssertLessThanOrEqual(Double(row["rel_l2_err"] ?? "") ?? 1, 1e-5)
+        XCTAssertGreaterThan(Double(row["gflops_1_thread"] ?? "") ?? 0, 0)
+        XCTAssertNotNil(Double(row["scaling"] ?? ""))
+        XCTAssertEqual(row["peer"], "")
+        XCTAssertEqual(row["ratio"], "")
+        XCTAssertEqual(row["io_bytes"], String(4 * 100 * 16 * 2 * 4))
+        XCTAssertGreaterThan(Int(row["peak_rss_bytes"] ?? "") ?? 0, 0)
+    }
+
+    func testPeerRowIsParsedAndRatioIsPeerTimeOverMethodTime() throws {
+        let peer = try fakePeer(row: "numpy,100,16,2,1,50.0,0.01,1.5e-07,PASS,49.0,3,2,0.10,1.95")
+        let r = try Attnscope.run(tiny + ["--threads", "2", "--skip-single-thread", "--peers-dir", peer.dir,
+                                          "--python", peer.python, "--csv", "-"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let row = try csvRow(r.stdout)
+        XCTAssertEqual(row["peer"], "numpy")
+        XCTAssertEqual(row["peer_median_ms"], "50.0")
+        XCTAssertEqual(row["peer_gflops"], "0.01")
+        XCTAssertEqual(row["peer_check"], "PASS")
+        XCTAssertEqual(row["peer_cores"], "1.95")
+        XCTAssertEqual(row["gflops_1_thread"], "")
+        let ratio = try XCTUnwrap(Double(row["ratio"] ?? "")), median = try XCTUnwrap(Double(row["median_ms"] ?? ""))
+        XCTAssertEqual(ratio, 50.0 / median, accuracy: 1e-9 * ratio)
+        let args = try String(contentsOfFile: peer.argsFile, encoding: .utf8)
+        for expected in ["--seq 100", "--head-dim 16", "--heads 2", "--causal 1", "--threads 2", "--peers numpy", "--reps 3"] {
+            XCTAssertTrue(args.contains(expected), "peer arguments \(args) lack \(expected)")
+        }
+    }
+
+    func testFailingPeerIsAnInternalError() throws {
+        let crashed = try fakePeer(row: "", status: 1)
+        let r = try Attnscope.run(tiny + ["--skip-single-thread", "--peers-dir", crashed.dir, "--python", crashed.python])
+        XCTAssertEqual(r.status, 70, r.stderr)
+        XCTAssertTrue(r.stderr.contains("peer 'numpy' failed") && r.stderr.contains("peer crashed"), r.stderr)
+
+        let wrong = try fakePeer(row: "numpy,100,16,2,1,50.0,0.01,0.5,FAIL,49.0,3,2,0.10,1.95")
+        let w = try Attnscope.run(tiny + ["--skip-single-thread", "--peers-dir", wrong.dir, "--python", wrong.python])
+        XCTAssertEqual(w.status, 70, w.stderr)
+        XCTAssertTrue(w.stderr.contains("failed its own float64 check"), w.stderr)
+    }
+}
