@@ -6,8 +6,9 @@ import Foundation
 /// - Ranges (slash ranges, selected blocks, the dense baseline) stream through in tiles of
 ///   `tileK` contiguous keys, the same tiles `flash` uses, so the kernel runs as fast per
 ///   visited entry as the dense one.
-/// - Vertical columns are gathered `tileK` at a time into a contiguous buffer with their
-///   positions ascending, which keeps each query's causally allowed columns a prefix.
+/// - Vertical columns, and ranges shorter than a tile, are gathered `tileK` keys at a time into
+///   a contiguous buffer with their positions ascending, which keeps each query's causally
+///   allowed keys a prefix (full tiles run faster than many short calls).
 /// - A-shape is exact per row (see `attendStreaming`).
 ///
 /// Returns the (query, key) entries visited; the optional tally records them for the
@@ -69,12 +70,14 @@ struct SparseBlockKernel: Sendable {
         case .keys(let ranges, let columns):
             let attention = scratch.main
             attention.begin(queries: queries, rows: rows, firstPosition: r0)
-            var visited = 0
+            var visited = 0, short: [Range<Int>] = []
             for r in ranges {
-                visited += attendRange(attention, kvBase: kvBase, keys: r.lowerBound..<min(r.upperBound, end), positionShift: 0)
-                tally?.addCausal(rows: r0..<end, cols: r.lowerBound..<min(r.upperBound, end))
+                let keys = r.lowerBound..<min(r.upperBound, end)
+                // A range shorter than a tile costs a whole call; it is packed with the columns instead.
+                if keys.count < tileK { short.append(keys) } else { visited += attendRange(attention, kvBase: kvBase, keys: keys, positionShift: 0) }
+                tally?.addCausal(rows: r0..<end, cols: keys)
             }
-            visited += attendColumns(columns, kvBase: kvBase, scratch: scratch)
+            visited += attendGathered(SparseBlockKernel.merged(short, columns), kvBase: kvBase, scratch: scratch)
             if tally != nil { for c in columns { tally?.addRect(rows: max(r0, Int(c))..<end, cols: Int(c)..<Int(c) + 1) } }
             attention.finish(into: out)
             return visited
@@ -105,22 +108,41 @@ struct SparseBlockKernel: Sendable {
         return visited
     }
 
-    private func attendColumns(_ columns: [Int32], kvBase: Int, scratch: Scratch) -> Int {
-        var visited = 0
-        var i = 0
-        while i < columns.count {
-            let count = min(tileK, columns.count - i)
-            for t in 0..<count {
-                let c = Int(columns[i + t])
-                scratch.positions[t] = c
-                (scratch.gatheredK + t * dim).update(from: tensors.k.base + kvBase + c * dim, count: dim)
-                (scratch.gatheredV + t * dim).update(from: tensors.v.base + kvBase + c * dim, count: dim)
+    /// Keys of short ranges and single columns, copied `tileK` at a time into the gather
+    /// buffers in ascending position order (which keeps each row's causal keys a prefix).
+    private func attendGathered(_ pieces: [Range<Int>], kvBase: Int, scratch: Scratch) -> Int {
+        var visited = 0, filled = 0
+        for piece in pieces {
+            var j = piece.lowerBound
+            while j < piece.upperBound {
+                let count = min(piece.upperBound - j, tileK - filled)
+                (scratch.gatheredK + filled * dim).update(from: tensors.k.base + kvBase + j * dim, count: count * dim)
+                (scratch.gatheredV + filled * dim).update(from: tensors.v.base + kvBase + j * dim, count: count * dim)
+                for t in 0..<count { scratch.positions[filled + t] = j + t }
+                filled += count
+                j += count
+                if filled == tileK || (j == piece.upperBound && piece == pieces.last) {
+                    visited += scratch.main.attend(gatheredKeys: scratch.gatheredK, values: scratch.gatheredV,
+                                                   positions: scratch.positions, count: filled, causal: true)
+                    filled = 0
+                }
             }
-            visited += scratch.main.attend(gatheredKeys: scratch.gatheredK, values: scratch.gatheredV,
-                                           positions: scratch.positions, count: count, causal: true)
-            i += count
         }
         return visited
+    }
+
+    /// Short ranges and columns (disjoint, each ascending) as one ascending list of ranges.
+    static func merged(_ ranges: [Range<Int>], _ columns: [Int32]) -> [Range<Int>] {
+        var out: [Range<Int>] = []
+        out.reserveCapacity(ranges.count + columns.count)
+        var r = 0
+        for c32 in columns {
+            let c = Int(c32)
+            while r < ranges.count && ranges[r].lowerBound < c { out.append(ranges[r]); r += 1 }
+            out.append(c..<c + 1)
+        }
+        out.append(contentsOf: ranges[r...])
+        return out
     }
 
     /// A-shape, exact per row: row i sees the sink keys j < min(n_init, w(i)) and its window
