@@ -1,3 +1,4 @@
+import XCTest
 import AttentionEngine
 import Foundation
 
@@ -36,4 +37,14 @@ public func temporaryFile(_ name: String, _ text: String) throws -> String {
     let path = try temporaryDirectory() + "/" + name
     try text.write(toFile: path, atomically: true, encoding: .utf8)
     return path
+}
+
+/// Asserts that building the method from `spec` (`NAME:key=value,...`) is a usage error
+/// (exit 64) whose message mentions `needle`, e.g. the offending key.
+public func assertMethodSpecRejected(_ spec: String, mentions needle: String,
+                                     file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertThrowsError(try MethodRegistry.make(MethodSpec(parsing: spec)), spec, file: file, line: line) { error in
+        XCTAssertEqual((error as? EngineError)?.kind, .usage, "\(error)", file: file, line: line)
+        XCTAssertTrue((error as? EngineError)?.message.contains(needle) ?? false, "\(error) should mention \(needle)", file: file, line: line)
+    }
 }

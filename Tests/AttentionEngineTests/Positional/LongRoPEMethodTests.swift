@@ -125,19 +125,13 @@ final class LongRoPEMethodTests: XCTestCase {
     }
 
     func testKeyErrorsNameTheKey() throws {
-        func usage(_ spec: String, contains text: String, file: StaticString = #filePath, line: UInt = #line) {
-            XCTAssertThrowsError(try MethodRegistry.make(try MethodSpec(parsing: spec)), file: file, line: line) { e in
-                XCTAssertEqual((e as? EngineError)?.kind, .usage, "\(e)", file: file, line: line)
-                XCTAssertTrue("\(e)".contains(text), "\(e)", file: file, line: line)
-            }
-        }
-        usage("longrope:scaling=rotary", contains: "scaling=rotary")
-        usage("longrope", contains: "factors=FILE")
-        usage("longrope:scaling=pi,population=8", contains: "'population' only applies with search=on")
-        usage("longrope:search=on,scaling=yarn", contains: "scaling=yarn")
-        usage("longrope:search=on,parents=70", contains: "parents=70")
-        usage("longrope:search=on,objective=perplexity", contains: "objective")
-        usage("longrope:scaling=pi,original=4096,target=100", contains: "target=100")
-        usage("longrope:scaling=pi,tile_q=64", contains: "unknown key 'tile_q'")
+        assertMethodSpecRejected("longrope:scaling=rotary", mentions: "scaling=rotary")
+        assertMethodSpecRejected("longrope", mentions: "factors=FILE")
+        assertMethodSpecRejected("longrope:scaling=pi,population=8", mentions: "'population' only applies with search=on")
+        assertMethodSpecRejected("longrope:search=on,scaling=yarn", mentions: "scaling=yarn")
+        assertMethodSpecRejected("longrope:search=on,parents=70", mentions: "parents=70")
+        assertMethodSpecRejected("longrope:search=on,objective=perplexity", mentions: "objective")
+        assertMethodSpecRejected("longrope:scaling=pi,original=4096,target=100", mentions: "target=100")
+        assertMethodSpecRejected("longrope:scaling=pi,tile_q=64", mentions: "unknown key 'tile_q'")
     }
 }
