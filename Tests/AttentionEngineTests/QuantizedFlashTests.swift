@@ -170,6 +170,6 @@ final class QuantizedFlashTests: XCTestCase {
         XCTAssertEqual(off.numerics, FlashNumerics(precision: .fp8, scaling: .tensor, hadamard: false))
         let plain = try XCTUnwrap(try make("flash") as? FlashAttention)
         XCTAssertTrue(plain.numerics.isPlainFloat32)
-        XCTAssertEqual(plain.tiles(headDim: 128).q, 64, "the float32 kernel keeps its tiles")
+        XCTAssertEqual(plain.tiles(headDim: 128).k, 256, "the float32 kernel keeps its own tiles")
     }
 }

@@ -21,7 +21,7 @@ public struct FlashAttention: AttentionMethod {
         name: "flash",
         summary: "exact tiled attention with online softmax (FlashAttention-3 style); float32, or emulated bf16/fp16/fp8",
         keys: [
-            ParameterKey("tile_q", default: "auto", "query rows per tile (auto: 64; 128 for emulated precisions)"),
+            ParameterKey("tile_q", default: "auto", "query rows per tile (auto: 128)"),
             ParameterKey("tile_k", default: "auto", "keys per tile (auto: 256 for head dim ≤ 128, 32768/d beyond; 128 for emulated precisions)"),
         ] + FlashNumerics.keys,
         make: { p in
@@ -43,13 +43,15 @@ public struct FlashAttention: AttentionMethod {
     /// Float32: a worker streams each K/V tile from L2 once per lane block of 16 queries, so
     /// tile_k need only fit L2 (1 MiB here) and be long enough to amortise the per-tile
     /// softmax bookkeeping: 256 keys while the K and V tile stay within 256 KiB (d ≤ 128),
-    /// fewer for wider heads. 64 query rows give enough work items to balance two workers at
-    /// small N. Measured on the project machine (one thread, causal N = 8192–16384,
-    /// d = 64–256, CPU time): 64×256 ~90 GFLOP/s per core, 64×64 ~75; 128-row and 128-key
-    /// variants within the ±10% noise of a shared machine.
+    /// fewer for wider heads. Each work item reads its keys from memory once, so more query
+    /// rows per item mean less memory traffic (what two busy workers contend for); 128 rows
+    /// still give 2·N/128 items per head pair to balance. Measured on the project machine:
+    /// one thread, causal N = 8192–16384, d = 64–256, CPU time: 64×256 ~90 GFLOP/s per core,
+    /// 64×64 ~75; two threads, causal N = 16384, H = 8, d = 128, quiet: 64×256 194,
+    /// 128×256 198, 256×256 203 GFLOP/s.
     public func tiles(headDim d: Int) -> (q: Int, k: Int) {
         if !numerics.isPlainFloat32 { return (tileQ ?? 128, tileK ?? 128) }
-        return (tileQ ?? 64, tileK ?? max(16, min(256, 32768 / max(d, 1) / 16 * 16)))
+        return (tileQ ?? 128, tileK ?? max(16, min(256, 32768 / max(d, 1) / 16 * 16)))
     }
 
     public func run(_ inputs: AttentionInputs, context: RunContext) throws -> MethodOutput {
