@@ -127,6 +127,30 @@ public struct CoverageTally: Sendable {
         }
     }
 
+    /// Records the diagonal entries (i, i − offset) for i in `rows`, except keys in
+    /// `skippingKeys` (ascending).
+    public mutating func addDiagonal(rows: Range<Int>, offset: Int, skippingKeys skipped: ArraySlice<Int32> = []) {
+        var i = rows.lowerBound
+        for key in skipped {
+            addDiagonalRun(rows: i..<Int(key) + offset, offset: offset)
+            i = Int(key) + offset + 1
+        }
+        addDiagonalRun(rows: i..<rows.upperBound, offset: offset)
+    }
+
+    /// One unbroken diagonal run, split where it crosses a row or key cell boundary.
+    private mutating func addDiagonalRun(rows: Range<Int>, offset: Int) {
+        let p = partition, g = p.cells
+        var i = rows.lowerBound
+        while i < rows.upperBound {
+            let rc = p.cell(of: i), kc = p.cell(of: i - offset)
+            let stop = min(rows.upperBound, p.start(rc + 1), p.start(kc + 1) + offset)
+            ensureRows(rc, rc)
+            counts[(rc - firstRowCell) * g + kc] += stop - i
+            i = stop
+        }
+    }
+
     private mutating func ensureRows(_ r0: Int, _ r1: Int) {
         let g = partition.cells
         if counts.isEmpty {

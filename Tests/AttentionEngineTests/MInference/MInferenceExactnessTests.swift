@@ -65,7 +65,8 @@ final class MInferenceExactnessTests: XCTestCase {
         var spec = RunSpec()
         (spec.seq, spec.heads, spec.kvHeads, spec.headDim, spec.workload, spec.threads) = (1000, 2, 1, 64, .llm, 2)
         let inputs = try InputPreparation.prepare(spec)
-        for method in ["minference:vertical=50,slash=120", "minference:pattern=a-shape,sink=16,local=200",
+        for method in ["minference:vertical=50,slash=120", "minference:vertical=50,slash=120,slash_mode=exact",
+                       "minference:pattern=a-shape,sink=16,local=200",
                        "minference:pattern=block-sparse,top_k=4"] {
             let out = try check(method, inputs)
             XCTAssertGreaterThan(1 - Double(out.flops) / Double(FlopCount.dense(seq: 1000, headDim: 64, heads: 2, causal: true)), 0,
@@ -73,6 +74,35 @@ final class MInferenceExactnessTests: XCTestCase {
         }
         // The search costs more than it saves at this size; it must still run exactly what it chose.
         _ = try check("minference:pattern=auto", inputs)
+    }
+
+    /// `slash_mode=exact`: lanes that start before a diagonal, partial lane blocks, keys that are
+    /// both a column and on a diagonal, GQA, head dims that are not multiples of 6 or 16.
+    func testExactDiagonalsAtAwkwardSizes() throws {
+        _ = try check("minference:slash_mode=exact,vertical=40,slash=60,block=16", randomInputs(seq: 701, heads: 4, kvHeads: 2, dim: 40))
+        _ = try check("minference:slash_mode=exact,vertical=40,slash=60,block=20", randomInputs(seq: 333, heads: 2, dim: 17))
+        _ = try check("minference:slash_mode=exact", randomInputs(seq: 40, heads: 2, dim: 24))
+        _ = try check("minference:slash_mode=exact,vertical=300,slash=200", randomInputs(seq: 1300, heads: 1, dim: 128, seed: 3))
+    }
+
+    /// Exact diagonals select a subset of what MInference's block ranges select from the same
+    /// index — the diagonal entries themselves and the columns — and count fewer entries.
+    func testExactDiagonalsAreASubsetOfTheBlockRanges() throws {
+        var spec = RunSpec()
+        (spec.seq, spec.heads, spec.kvHeads, spec.headDim, spec.workload, spec.threads) = (1500, 2, 1, 64, .llm, 2)
+        let inputs = try InputPreparation.prepare(spec)
+        let exact = try check("minference:slash_mode=exact,vertical=60,slash=150", inputs)
+        let block = try MethodRegistry.make(MethodSpec(parsing: "minference:vertical=60,slash=150")).run(inputs, context: RunContext(threads: 2))
+        let (e, b) = (try XCTUnwrap(exact.selection), try XCTUnwrap(block.selection))
+        for h in 0..<2 {
+            for i in stride(from: 0, to: 1500, by: 7) {
+                let blockKeys = Set(b.keyRanges(head: h, row: i).flatMap { $0 })
+                let exactKeys = e.keyRanges(head: h, row: i).flatMap { $0 }
+                XCTAssertTrue(exactKeys.allSatisfy(blockKeys.contains), "row \(i): exact keys outside the block ranges")
+                XCTAssertLessThan(exactKeys.count, blockKeys.count + 1)
+            }
+        }
+        XCTAssertLessThan(exact.flops, block.flops)
     }
 
     func testAShapeIsExactPerRow() throws {

@@ -8,6 +8,8 @@ enum HeadIndex: Sendable {
     /// Vertical columns ascending and diagonal offsets (query − key ≥ 0) descending, the
     /// order MInference's index conversion walks them in.
     case verticalSlash(columns: [Int32], offsets: [Int32])
+    /// Vertical-Slash with exact diagonals (`slash_mode=exact`).
+    case diagonals(DiagonalIndex)
     /// For each query block, its selected key blocks ascending.
     case blockSparse(blocks: [[Int32]])
     /// Every key the causal mask allows: exact attention, the pattern search's baseline.
@@ -36,15 +38,19 @@ enum HeadIndex: Sendable {
         case .verticalSlash(let columns, let offsets):
             let ranges = SlashRanges.ranges(offsetsDescending: offsets, blockEnd: start + block, block: block, keyEnd: end)
             return .keys(ranges: ranges, columns: SlashRanges.columnsOutside(ranges, columns: columns, keyEnd: end))
+        case .diagonals(let index):
+            return .diagonals(index)
         }
     }
 }
 
 /// The keys one query block covers: contiguous ranges plus single columns (disjoint from the
-/// ranges, ascending), or A-shape's per-row sink and window. The causal mask applies on top.
+/// ranges, ascending), A-shape's per-row sink and window, or exact diagonals and columns.
+/// The causal mask applies on top.
 enum BlockCover: Sendable {
     case keys(ranges: [Range<Int>], columns: [Int32])
     case streaming(sink: Int, local: Int)
+    case diagonals(DiagonalIndex)
 
     /// Row `row`'s covered keys after the causal mask: sorted, disjoint, touching ranges merged.
     func keyRanges(row: Int) -> [Range<Int>] {
@@ -69,6 +75,8 @@ enum BlockCover: Sendable {
                 }
             }
             return merged
+        case .diagonals(let index):
+            return index.keyRanges(row: row)
         }
     }
 }

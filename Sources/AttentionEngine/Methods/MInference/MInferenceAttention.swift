@@ -45,26 +45,34 @@ public struct MInferenceAttention: AttentionMethod {
         let entries = Atomic<Int>(0)
         var indexNanos: UInt64 = 0, kernelNanos: UInt64 = 0, scratchBytes = 0
 
-        try withKernel(inputs, block: b, tileK: tileK) { kernel in
+        try withKernel(inputs, block: b, tileK: tileK) { estimator in
+            var sparse = estimator
             let t0 = DispatchTime.now().uptimeNanoseconds
             for head in 0..<h {
                 try context.checkCancelled()
-                plans.append(plan(head: head, inputs: inputs, kernel: kernel, threads: context.threads,
+                plans.append(plan(head: head, inputs: inputs, kernel: estimator, threads: context.threads,
                                   flops: &indexFlops, bytes: &estimationBytes))
             }
             let t1 = DispatchTime.now().uptimeNanoseconds
             indexNanos = t1 - t0
-            let blocks = (n + b - 1) / b, total = h * blocks
+            if plans.contains(where: \.index.needsDiagonalKeys) {
+                sparse.diagonalKeys = inputs.withPointers { p in
+                    SlidingTransposedKeys(keys: p.k.base, values: p.v.base, kvHeads: inputs.kvHeads, seq: n, dim: d, threads: context.threads)
+                }
+            }
             let indices = plans.map(\.index)
+            let items = MInferenceAttention.workItems(indices, block: b, seq: n), total = items.count
             let done = Atomic<Int>(0)
-            scratchBytes = kernel.makeScratch().bytes * min(context.threads, total)
+            let kernel = sparse
+            let exact = kernel.diagonalKeys != nil
+            scratchBytes = kernel.makeScratch().bytes(diagonals: exact) * min(context.threads, total) + (kernel.diagonalKeys?.bytes ?? 0)
             out.withSharedPointer { o in
                 ParallelFor.run(count: total, threads: context.threads) { item in
                     if context.cancellation.isCancelled { return }
-                    let head = item % h, m = blocks - 1 - item / h
+                    let (head, rows) = items[item]
                     var tally: CoverageTally? = coverage.tally(head: head)
-                    let visited = kernel.run(head: head, queryBlock: m, cover: indices[head].cover(queryBlock: m, block: b, seq: n),
-                                             scratch: kernel.makeScratch(), out: o.base + (head * n + m * b) * d, tally: &tally)
+                    let visited = kernel.run(head: head, rows: rows, cover: indices[head].cover(queryBlock: rows.lowerBound / b, block: b, seq: n),
+                                             scratch: kernel.makeScratch(), out: o.base + (head * n + rows.lowerBound) * d, tally: &tally)
                     if let tally { coverage.merge(tally) }
                     entries.add(visited, ordering: .relaxed)
                     context.progress(Double(done.add(1, ordering: .relaxed).newValue) / Double(total))
@@ -90,6 +98,16 @@ public struct MInferenceAttention: AttentionMethod {
                             coverage: coverage.finish(causal: true), extras: extras)
     }
 
+    /// The kernel's work: per head, query blocks of `block` rows (exact-diagonal heads: groups
+    /// of `SparseBlockKernel.diagonalRows`), the last rows (the most keys) first.
+    static func workItems(_ indices: [HeadIndex], block: Int, seq: Int) -> [(head: Int, rows: Range<Int>)] {
+        let items = indices.enumerated().flatMap { head, index in
+            let step = index.needsDiagonalKeys ? SparseBlockKernel.diagonalRows : block
+            return stride(from: 0, to: seq, by: step).map { (head: head, rows: $0..<min(seq, $0 + step)) }
+        }
+        return items.sorted { ($0.rows.lowerBound, -$0.head) > ($1.rows.lowerBound, -$1.head) }
+    }
+
     /// Head `head`'s pattern and its online index (searching first under `pattern=auto`).
     func plan(head: Int, inputs: AttentionInputs, kernel: SparseBlockKernel, threads: Int,
               flops: inout Int, bytes: inout Int) -> HeadPlan {
@@ -106,7 +124,7 @@ public struct MInferenceAttention: AttentionMethod {
             let e = VerticalSlashEstimate.estimate(inputs, head: head, lastQ: parameters.lastQ, vertical: v, slash: s, threads: threads)
             flops += e.flops
             bytes = max(bytes, e.bytes)
-            return HeadPlan(pattern: pattern, index: e.index(vertical: v, slash: s, seq: n))
+            return HeadPlan(pattern: pattern, index: e.index(vertical: v, slash: s, seq: n, slashMode: parameters.slashMode))
         case .blockSparse(let k):
             let e = BlockSparseEstimator.estimate(inputs, head: head, block: parameters.block, topK: k, threads: threads)
             flops += e.flops
@@ -125,11 +143,17 @@ public struct MInferenceAttention: AttentionMethod {
 }
 
 extension HeadIndex {
+    var needsDiagonalKeys: Bool {
+        if case .diagonals = self { return true }
+        return false
+    }
+
     /// Bytes the index holds.
     var bytes: Int {
         switch self {
         case .aShape, .dense: 0
         case .verticalSlash(let c, let o): 4 * (c.count + o.count)
+        case .diagonals(let index): index.bytes
         case .blockSparse(let blocks): blocks.reduce(0) { $0 + 4 * $1.count }
         }
     }

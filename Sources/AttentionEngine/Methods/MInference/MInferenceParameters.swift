@@ -11,6 +11,8 @@ public struct MInferenceParameters: Sendable, Equatable {
     }
 
     public var pattern: PatternChoice = .verticalSlash
+    /// How Vertical-Slash heads compute their diagonals.
+    public var slashMode: SlashMode = .block
     public var vertical = 1000
     public var slash = 6096
     public var lastQ = 64
@@ -29,6 +31,8 @@ public struct MInferenceParameters: Sendable, Equatable {
                      choices: PatternChoice.allCases.map(\.rawValue)),
         ParameterKey("vertical", default: "1000", "vertical-slash: key columns kept (v; clamped to 30…N)"),
         ParameterKey("slash", default: "6096", "vertical-slash: diagonals kept (s; clamped to 50…N)"),
+        ParameterKey("slash_mode", default: "block", "vertical-slash: block (MInference's kernel: each diagonal as a range of `block` keys per query block) or exact (only the diagonal's own entries)",
+                     choices: SlashMode.allCases.map(\.rawValue)),
         ParameterKey("last_q", default: "64", "vertical-slash: last queries used to estimate the index"),
         ParameterKey("block", default: "64", "query/key block size of the sparse kernel and of block-sparse pooling"),
         ParameterKey("top_k", default: "auto", "block-sparse: key blocks per query block (auto: min(100, N/block))"),
@@ -46,6 +50,7 @@ public struct MInferenceParameters: Sendable, Equatable {
             throw EngineError.usage("method 'minference': give either pattern= or config=, not both (the config sets each head's pattern)")
         }
         pattern = try p.choice("pattern", default: .verticalSlash)
+        slashMode = try p.choice("slash_mode", default: .block)
         vertical = try p.int("vertical", default: vertical, range: big)
         slash = try p.int("slash", default: slash, range: big)
         lastQ = try p.int("last_q", default: lastQ, range: 1...4096)
@@ -61,10 +66,10 @@ public struct MInferenceParameters: Sendable, Equatable {
         }
         // A size the chosen pattern never reads is a mistake, not something to ignore silently.
         let (setting, unused): (String, [String]) = switch config == nil ? pattern : nil {
-        case .aShape?: ("pattern=a-shape", ["vertical", "slash", "last_q", "top_k"])
+        case .aShape?: ("pattern=a-shape", ["vertical", "slash", "slash_mode", "last_q", "top_k"])
         case .verticalSlash?: ("pattern=vertical-slash", ["top_k", "sink", "local"])
-        case .blockSparse?: ("pattern=block-sparse", ["vertical", "slash", "last_q", "sink", "local"])
-        case .auto?: ("pattern=auto (its candidates have their own sizes)", ["vertical", "slash", "sink", "local"])
+        case .blockSparse?: ("pattern=block-sparse", ["vertical", "slash", "slash_mode", "last_q", "sink", "local"])
+        case .auto?: ("pattern=auto (its candidates have their own sizes and MInference's block kernel)", ["vertical", "slash", "slash_mode", "sink", "local"])
         case nil: ("config= (the file sets each head's sizes)", ["vertical", "slash", "sink", "local"])
         }
         if let key = unused.first(where: p.has) {
@@ -85,4 +90,13 @@ public struct MInferenceParameters: Sendable, Equatable {
 
     /// `top_k` as given, or MInference's min(100, N / block).
     func defaultTopK(seq: Int) -> Int { topK ?? max(1, min(100, seq / block)) }
+}
+
+/// How a Vertical-Slash head's diagonals become computed entries.
+public enum SlashMode: String, CaseIterable, Sendable {
+    /// MInference's kernel: each diagonal is a range of `block` keys for each query block,
+    /// overlapping ranges merged (coarser, but dense tiles).
+    case block
+    /// Only the diagonal's own entries, one per query row (finer coverage, a different kernel).
+    case exact
 }

@@ -20,12 +20,17 @@ struct SparseBlockKernel: Sendable {
     let groupSize: Int
     let block: Int
     let tileK: Int
+    /// K and V laid out for exact diagonals; set once a head's index needs them.
+    var diagonalKeys: SlidingTransposedKeys?
 
     /// Per-item working memory: the online-softmax states plus gather buffers.
     final class Scratch {
         let main: QueryBlockAttention
         /// A-shape's second state, for the window's lower edge read backwards (made on first use).
         lazy var reversed = QueryBlockAttention(dim: main.dim, maxRows: block, maxKeys: block)
+        /// The exact-diagonal path's state, `diagonalRows` tall (made on first use).
+        lazy var tall = QueryBlockAttention(dim: main.dim, maxRows: SparseBlockKernel.diagonalRows,
+                                            maxKeys: max(main.maxKeys, SparseBlockKernel.diagonalGroup))
         let gatheredK: UnsafeMutablePointer<Float>
         let gatheredV: UnsafeMutablePointer<Float>
         let positions: UnsafeMutablePointer<Int>
@@ -52,9 +57,11 @@ struct SparseBlockKernel: Sendable {
             positions.deallocate()
         }
 
-        /// Bytes held, counting the A-shape state (made here if it was not yet).
-        var bytes: Int {
-            main.scratchBytes + reversed.scratchBytes + 4 * (2 * capacity * main.dim + 2 * blockFloats) + 8 * capacity
+        /// Bytes held, counting the A-shape state (made here if it was not yet) and, with
+        /// `diagonals`, the exact path's.
+        func bytes(diagonals: Bool) -> Int {
+            main.scratchBytes + reversed.scratchBytes + (diagonals ? tall.scratchBytes : 0)
+                + 4 * (2 * capacity * main.dim + 2 * blockFloats) + 8 * capacity
         }
     }
 
@@ -63,7 +70,15 @@ struct SparseBlockKernel: Sendable {
     /// Rows [m·B, min(N, (m+1)·B)) of query head `head` into `out` (stride `dim`).
     func run(head: Int, queryBlock m: Int, cover: BlockCover, scratch: Scratch,
              out: UnsafeMutablePointer<Float>, tally: inout CoverageTally?) -> Int {
-        let r0 = m * block, rows = min(block, seq - r0), end = r0 + rows
+        run(head: head, rows: m * block..<min(seq, m * block + block), cover: cover, scratch: scratch, out: out, tally: &tally)
+    }
+
+    /// Rows `rowRange` of query head `head` into `out` (stride `dim`): one query block, or for
+    /// exact diagonals (whose cover is the same for every block) up to `diagonalRows` rows.
+    func run(head: Int, rows rowRange: Range<Int>, cover: BlockCover, scratch: Scratch,
+             out: UnsafeMutablePointer<Float>, tally: inout CoverageTally?) -> Int {
+        let r0 = rowRange.lowerBound, rows = rowRange.count, end = rowRange.upperBound
+        if case .diagonals = cover {} else { precondition(rows <= block, "one query block at a time") }
         let queries = tensors.q.base + (head * seq + r0) * dim
         let kvBase = (head / groupSize) * seq * dim
         switch cover {
@@ -77,10 +92,13 @@ struct SparseBlockKernel: Sendable {
                 if keys.count < tileK { short.append(keys) } else { visited += attendRange(attention, kvBase: kvBase, keys: keys, positionShift: 0) }
                 tally?.addCausal(rows: r0..<end, cols: keys)
             }
-            visited += attendGathered(SparseBlockKernel.merged(short, columns), kvBase: kvBase, scratch: scratch)
+            visited += attendGathered(SparseBlockKernel.merged(short, columns), attention, kvBase: kvBase, scratch: scratch)
             if tally != nil { for c in columns { tally?.addRect(rows: max(r0, Int(c))..<end, cols: Int(c)..<Int(c) + 1) } }
             attention.finish(into: out)
             return visited
+        case .diagonals(let index):
+            return attendDiagonals(index, head: head, r0: r0, rows: rows, queries: queries, kvBase: kvBase,
+                                   scratch: scratch, out: out, tally: &tally)
         case .streaming(let sink, let local):
             // Bands of at most `local` rows keep the window's lower edge behind every row of
             // the band, so the edge needs no causal cut (see `attendStreaming`).
@@ -93,6 +111,56 @@ struct SparseBlockKernel: Sendable {
             return visited
         }
     }
+
+    /// Exact Vertical-Slash for rows r0 ..< r0 + rows: the columns gathered as usual, then,
+    /// per lane block, every diagonal some lane meets, `tileK` diagonals per softmax step.
+    /// Entries are counted per diagonal (rows it reaches, minus keys that are columns) and
+    /// match what the kernel computes: the diagonal bias masks exactly those keys.
+    private func attendDiagonals(_ index: DiagonalIndex, head: Int, r0: Int, rows: Int, queries: UnsafePointer<Float>,
+                                 kvBase: Int, scratch: Scratch, out: UnsafeMutablePointer<Float>,
+                                 tally: inout CoverageTally?) -> Int {
+        guard let layout = diagonalKeys else { preconditionFailure("exact diagonals need SlidingTransposedKeys") }
+        let end = r0 + rows, kvHead = head / groupSize
+        let attention = scratch.tall
+        attention.begin(queries: queries, rows: rows, firstPosition: r0)
+        let columns = index.columns(in: 0..<end)
+        var visited = attendGathered(columns.map { Int($0)..<Int($0) + 1 }, attention, kvBase: kvBase, scratch: scratch)
+        if tally != nil { for c in columns { tally?.addRect(rows: max(r0, Int(c))..<end, cols: Int(c)..<Int(c) + 1) } }
+        index.offsets.withUnsafeBufferPointer { offsets in
+            index.diagonalBias.withUnsafeBufferPointer { bias in
+                // Offsets outer, lane blocks inner: neighbouring offsets read overlapping key
+                // chunks, and so do the lane blocks on one offset group, which keeps a group's
+                // chunks in L2 while every lane block uses them.
+                let lanes = (rows + 15) / 16
+                let reached = (0..<lanes).map { index.offsetCount(upTo: min(end, r0 + 16 * $0 + 16) - 1) }
+                var t = 0
+                while t < reached[lanes - 1] {
+                    let stop = min(t + SparseBlockKernel.diagonalGroup, reached[lanes - 1])
+                    for lane in 0..<lanes where reached[lane] > t {
+                        attention.attendDiagonals(laneBlock: lane, offsets: offsets.baseAddress! + t, count: min(stop, reached[lane]) - t,
+                                                  keys: layout, kvHead: kvHead, bias: bias.baseAddress!)
+                    }
+                    t = stop
+                }
+            }
+        }
+        attention.finish(into: out)
+        for o32 in index.offsets {
+            let o = Int(o32)
+            if o >= end { break }
+            let first = max(r0, o), keys = (first - o)..<(end - o)
+            let hits = index.columnCount(in: keys)
+            visited += keys.count - hits
+            tally?.addDiagonal(rows: first..<end, offset: o, skippingKeys: hits == 0 ? [] : index.columns(in: keys))
+        }
+        return visited
+    }
+
+    /// Diagonals per online-softmax step of the exact path: their key chunks (≈ 32 KiB each
+    /// for K and V at d = 128, shared by neighbours) stay in L2 across the lane blocks.
+    static let diagonalGroup = 128
+    /// Query rows per work item of the exact path: more lane blocks share each group's chunks.
+    static let diagonalRows = 512
 
     /// Keys `keys` in tiles. With `positionShift` s, key j counts as position j + s for the
     /// causal test, so row i takes exactly the keys j ≤ i − s.
@@ -110,7 +178,7 @@ struct SparseBlockKernel: Sendable {
 
     /// Keys of short ranges and single columns, copied `tileK` at a time into the gather
     /// buffers in ascending position order (which keeps each row's causal keys a prefix).
-    private func attendGathered(_ pieces: [Range<Int>], kvBase: Int, scratch: Scratch) -> Int {
+    private func attendGathered(_ pieces: [Range<Int>], _ attention: QueryBlockAttention, kvBase: Int, scratch: Scratch) -> Int {
         var visited = 0, filled = 0
         for piece in pieces {
             var j = piece.lowerBound
@@ -122,7 +190,7 @@ struct SparseBlockKernel: Sendable {
                 filled += count
                 j += count
                 if filled == tileK || (j == piece.upperBound && piece == pieces.last) {
-                    visited += scratch.main.attend(gatheredKeys: scratch.gatheredK, values: scratch.gatheredV,
+                    visited += attention.attend(gatheredKeys: scratch.gatheredK, values: scratch.gatheredV,
                                                    positions: scratch.positions, count: filled, causal: true)
                     filled = 0
                 }

@@ -34,10 +34,15 @@ struct VerticalSlashEstimate: Sendable {
         (min(seq, max(vertical, 30)), min(seq, max(slash, 50)))
     }
 
-    /// The index keeping the top `vertical` columns and `slash` diagonals (clamped).
-    func index(vertical: Int, slash: Int, seq: Int) -> HeadIndex {
+    /// The index keeping the top `vertical` columns and `slash` diagonals (clamped), with
+    /// diagonals as MInference's kernel covers them (`.block`) or exactly.
+    func index(vertical: Int, slash: Int, seq: Int, slashMode: SlashMode = .block) -> HeadIndex {
         let (v, s) = VerticalSlashEstimate.clamped(vertical: vertical, slash: slash, seq: seq)
-        return .verticalSlash(columns: columnRanking.prefix(v).sorted(), offsets: offsetRanking.prefix(s).sorted(by: >))
+        let columns = columnRanking.prefix(v).sorted()
+        switch slashMode {
+        case .block: return .verticalSlash(columns: columns, offsets: offsetRanking.prefix(s).sorted(by: >))
+        case .exact: return .diagonals(DiagonalIndex(columns: columns, offsets: offsetRanking.prefix(s).sorted(), seq: seq))
+        }
     }
 
     /// Estimates head `head`, ranking enough columns and diagonals for any (v, s) up to
