@@ -9,6 +9,14 @@ enum LaneBlockKernels {
     /// Keys per `scores` call and output dims per `accumulate` call.
     static let width = 6
 
+    /// Indices j … j+5 of a group of six, the ones at or past `count` replaced by count − 1
+    /// (a short last group repeats its last member).
+    @inline(__always)
+    static func group(from j: Int, count: Int) -> Six<Int> {
+        let last = count - 1
+        return (j, min(j + 1, last), min(j + 2, last), min(j + 3, last), min(j + 4, last), min(j + 5, last))
+    }
+
     /// Scores of 6 keys against one lane block:
     ///
     ///     s_r[lane] = Σ_c K_r[c] · Qᵀ[c][lane],   r = 0…5,  c = 0 ..< dim

@@ -25,47 +25,28 @@ extension QueryBlockAttention {
         var mNew = mOld
         var t = 0
         while t < count {
-            let last = count - 1
-            let u = (t, min(t + 1, last), min(t + 2, last), min(t + 3, last), min(t + 4, last), min(t + 5, last))
+            let u = LaneBlockKernels.group(from: t, count: count)
             let k = UnsafePointer(keys.k)
             var s = DiagonalLaneKernels.scores(qt: q, dim: dim, (k + starts[u.0], k + starts[u.1], k + starts[u.2],
                                                                 k + starts[u.3], k + starts[u.4], k + starts[u.5]))
             s.0 += load(biasAt - Int(offsets[u.0])); s.1 += load(biasAt - Int(offsets[u.1]))
             s.2 += load(biasAt - Int(offsets[u.2])); s.3 += load(biasAt - Int(offsets[u.3]))
             s.4 += load(biasAt - Int(offsets[u.4])); s.5 += load(biasAt - Int(offsets[u.5]))
-            mNew = lanewiseMax(mNew, lanewiseMax(lanewiseMax(s.0, s.1), lanewiseMax(lanewiseMax(s.2, s.3), lanewiseMax(s.4, s.5))))
-            let out = pt + t * 16
-            store(s.0, out); store(s.1, out + 16); store(s.2, out + 32)
-            store(s.3, out + 48); store(s.4, out + 64); store(s.5, out + 80)
-            t += DiagonalLaneKernels.width
+            keepScores(s, at: t, max: &mNew)
+            t += LaneBlockKernels.width
         }
-        var sum = SIMD16<Float>.zero
-        for t in 0..<count {
-            let p = fastExp2(load(pt + t * 16) - mNew)
-            store(p, pt + t * 16)
-            sum += p
-        }
-        let alpha = fastExp2(mOld - mNew)
-        store(load(l + b * 16) * alpha + sum, l + b * 16)
-        store(mNew, m + b * 16)
-        let o = ot + b * dimPad * 16
-        let lastColumn = dim - 1
-        var c = 0
-        while c < dim {
-            let cols = (c, min(c + 1, lastColumn), min(c + 2, lastColumn), min(c + 3, lastColumn),
-                        min(c + 4, lastColumn), min(c + 5, lastColumn))
-            DiagonalLaneKernels.accumulate(ot: o + c * 16, alpha: alpha, pt: pt, slots: count, values: keys.v,
-                                           starts: starts, cols: cols)
-            c += DiagonalLaneKernels.width
+        let alpha = exponentiate(laneBlock: b, count: count, mOld: mOld, mNew: mNew)
+        forEachColumnGroup(laneBlock: b) { o, cols in
+            DiagonalLaneKernels.accumulate(ot: o, alpha: alpha, pt: pt, slots: count, values: keys.v, starts: starts, cols: cols)
         }
     }
 }
 
 /// The two products of `attendDiagonals`, six slots or six output dims per call, like
 /// `LaneBlockKernels` but with each key dimension loaded as 16 lanes (one diagonal) instead
-/// of broadcast: 6 accumulators + the shared vector = 14 ymm registers with AVX2.
+/// of broadcast: 6 accumulators + the shared vector = 14 ymm registers with AVX2. Six is
+/// `LaneBlockKernels.width`, so both paths share the score tile and column groups.
 enum DiagonalLaneKernels {
-    static let width = 6
 
     /// s_t[ℓ] = Σ_c Qᵀ[c][ℓ] · slot_t[c][ℓ], slot rows `SlidingTransposedKeys.width` apart.
     @inline(__always)

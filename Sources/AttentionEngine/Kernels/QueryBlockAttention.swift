@@ -152,8 +152,7 @@ public final class QueryBlockAttention {
         // position), which leaves the max unchanged and is never read past `count`.
         var j = 0
         while j < count {
-            let last = count - 1
-            let r = (j, min(j + 1, last), min(j + 2, last), min(j + 3, last), min(j + 4, last), min(j + 5, last))
+            let r = LaneBlockKernels.group(from: j, count: count)
             var s = LaneBlockKernels.scores(qt: q, dim: dim, (keys + r.0 * dim, keys + r.1 * dim, keys + r.2 * dim,
                                                           keys + r.3 * dim, keys + r.4 * dim, keys + r.5 * dim))
             if r.5 >= maskFrom {
@@ -164,13 +163,29 @@ public final class QueryBlockAttention {
                 s.4.replace(with: -.infinity, where: lanePosition .< Float(positions[r.4]))
                 s.5.replace(with: -.infinity, where: lanePosition .< Float(positions[r.5]))
             }
-            mNew = lanewiseMax(mNew, lanewiseMax(lanewiseMax(s.0, s.1), lanewiseMax(lanewiseMax(s.2, s.3), lanewiseMax(s.4, s.5))))
-            let out = pt + j * 16
-            store(s.0, out); store(s.1, out + 16); store(s.2, out + 32)
-            store(s.3, out + 48); store(s.4, out + 64); store(s.5, out + 80)
+            keepScores(s, at: j, max: &mNew)
             j += LaneBlockKernels.width
         }
-        // P = 2^(S − m'), masked entries (−∞) become exactly 0.
+        let alpha = exponentiate(laneBlock: b, count: count, mOld: mOld, mNew: mNew)
+        forEachColumnGroup(laneBlock: b) { o, cols in
+            LaneBlockKernels.accumulate(ot: o, alpha: alpha, pt: pt, keys: count, v: values, ldv: dim, cols: cols)
+        }
+    }
+
+    /// Stores six score vectors as rows j … j+5 of the score tile and folds them into the
+    /// running max `mNew`.
+    @inline(__always)
+    func keepScores(_ s: Six<SIMD16<Float>>, at j: Int, max mNew: inout SIMD16<Float>) {
+        mNew = lanewiseMax(mNew, lanewiseMax(lanewiseMax(s.0, s.1), lanewiseMax(lanewiseMax(s.2, s.3), lanewiseMax(s.4, s.5))))
+        let out = pt + j * 16
+        store(s.0, out); store(s.1, out + 16); store(s.2, out + 32)
+        store(s.3, out + 48); store(s.4, out + 64); store(s.5, out + 80)
+    }
+
+    /// P = 2^(S − m') over the first `count` score rows (masked entries, −∞, become exactly
+    /// 0); updates lane block b's ℓ and m; returns the rescale α = 2^(m − m').
+    @inline(__always)
+    func exponentiate(laneBlock b: Int, count: Int, mOld: SIMD16<Float>, mNew: SIMD16<Float>) -> SIMD16<Float> {
         var sum = SIMD16<Float>.zero
         for j in 0..<count {
             let p = fastExp2(load(pt + j * 16) - mNew)
@@ -180,14 +195,17 @@ public final class QueryBlockAttention {
         let alpha = fastExp2(mOld - mNew)
         store(load(l + b * 16) * alpha + sum, l + b * 16)
         store(mNew, m + b * 16)
-        // O = O·α + P·V, six output dims at a time; dims past `dim` read the last column.
+        return alpha
+    }
+
+    /// Calls `body` with lane block b's Oᵀ row c and the six output dims c … c+5 for each
+    /// group of six (O = O·α + P·V is done six dims at a time); dims past `dim` read the last column.
+    @inline(__always)
+    func forEachColumnGroup(laneBlock b: Int, _ body: (UnsafeMutablePointer<Float>, Six<Int>) -> Void) {
         let o = ot + b * dimPad * 16
-        let lastColumn = dim - 1
         var c = 0
         while c < dim {
-            let cols = (c, min(c + 1, lastColumn), min(c + 2, lastColumn), min(c + 3, lastColumn),
-                        min(c + 4, lastColumn), min(c + 5, lastColumn))
-            LaneBlockKernels.accumulate(ot: o + c * 16, alpha: alpha, pt: pt, keys: count, v: values, ldv: dim, cols: cols)
+            body(o + c * 16, LaneBlockKernels.group(from: c, count: dim))
             c += LaneBlockKernels.width
         }
     }

@@ -62,9 +62,7 @@ final class MInferenceExactnessTests: XCTestCase {
     /// LLM-like inputs after the positional stage (sinks, stripes, slash lines, topics): the
     /// index finds real structure, and the kernel stays exact on what it selects.
     func testEveryPatternOnLLMInputs() throws {
-        var spec = RunSpec()
-        (spec.seq, spec.heads, spec.kvHeads, spec.headDim, spec.workload, spec.threads) = (1000, 2, 1, 64, .llm, 2)
-        let inputs = try InputPreparation.prepare(spec)
+        let inputs = try llmInputs(seq: 1000)
         for method in ["minference:vertical=50,slash=120", "minference:vertical=50,slash=120,slash_mode=exact",
                        "minference:pattern=a-shape,sink=16,local=200",
                        "minference:pattern=block-sparse,top_k=4"] {
@@ -82,15 +80,15 @@ final class MInferenceExactnessTests: XCTestCase {
         _ = try check("minference:slash_mode=exact,vertical=40,slash=60,block=16", randomInputs(seq: 701, heads: 4, kvHeads: 2, dim: 40))
         _ = try check("minference:slash_mode=exact,vertical=40,slash=60,block=20", randomInputs(seq: 333, heads: 2, dim: 17))
         _ = try check("minference:slash_mode=exact", randomInputs(seq: 40, heads: 2, dim: 24))
+        // N below one lane block: every key is a forced column, every diagonal is masked.
+        _ = try check("minference:slash_mode=exact", randomInputs(seq: 7, heads: 1, dim: 16))
         _ = try check("minference:slash_mode=exact,vertical=300,slash=200", randomInputs(seq: 1300, heads: 1, dim: 128, seed: 3))
     }
 
     /// Exact diagonals select a subset of what MInference's block ranges select from the same
     /// index — the diagonal entries themselves and the columns — and count fewer entries.
     func testExactDiagonalsAreASubsetOfTheBlockRanges() throws {
-        var spec = RunSpec()
-        (spec.seq, spec.heads, spec.kvHeads, spec.headDim, spec.workload, spec.threads) = (1500, 2, 1, 64, .llm, 2)
-        let inputs = try InputPreparation.prepare(spec)
+        let inputs = try llmInputs(seq: 1500)
         let exact = try check("minference:slash_mode=exact,vertical=60,slash=150", inputs)
         let block = try MethodRegistry.make(MethodSpec(parsing: "minference:vertical=60,slash=150")).run(inputs, context: RunContext(threads: 2))
         let (e, b) = (try XCTUnwrap(exact.selection), try XCTUnwrap(block.selection))
@@ -127,6 +125,13 @@ final class MInferenceExactnessTests: XCTestCase {
         XCTAssertEqual(patterns.count, 2)
         XCTAssertEqual(errors.count, 2)
         for p in patterns { XCTAssertNotNil(SparsePattern(label: p), p) }
+    }
+
+    /// `llm` inputs after the positional stage: 2 heads sharing one kv head, d = 64.
+    func llmInputs(seq: Int) throws -> AttentionInputs {
+        var spec = RunSpec()
+        (spec.seq, spec.heads, spec.kvHeads, spec.headDim, spec.workload, spec.threads) = (seq, 2, 1, 64, .llm, 2)
+        return try InputPreparation.prepare(spec)
     }
 
     func number(_ out: MethodOutput, _ name: String) -> Double? {
