@@ -1,57 +1,57 @@
-/// Register-blocked SIMD micro-kernels for the two products of attention on packed tiles
-/// (Kᵀ packed per key tile, query rows broadcast), used by the emulated low-precision
-/// kernels, whose operands are rounded copies anyway; the float32 core uses
-/// `LaneBlockKernels`. Blocks of 4 query rows × 16 columns keep 4 SIMD16 accumulators
-/// (8 ymm registers with AVX2), which holds without spilling (DESIGN.md §3). All sizes are
-/// padded by the caller: rows to 4, columns and head dims to 16.
+/// The register-blocked SIMD matrix product of the engine's packed-operand kernels (the
+/// emulated low-precision flash and dense kernels, whose operands are rounded copies that
+/// are packed anyway); the float32 online-softmax core uses `LaneBlockKernels` instead.
+///
+///     C[i][j] = Σ_p A[i][p] · B[p][j]          (accumulate: C[i][j] + Σ_p …)
+///     i < m, j < n, p < k;  row-major, leading dims lda, ldb, ldc
+///
+/// Blocks of 4 rows × 16 columns keep their sums in 4 SIMD16 accumulators (8 ymm registers
+/// with AVX2, no spills: DESIGN.md §3) across the whole k loop: A's entries are broadcast,
+/// B's rows loaded 16 columns at a time. Each sum runs in index order p = 0, 1, … with one
+/// fused multiply-add per term, starting from 0 (or from C), so a scalar model can follow
+/// it bit for bit. `n` must be a multiple of 16 (callers zero-pad columns); m and k are
+/// arbitrary (rows past the last block of 4 run one at a time).
 enum MicroKernels {
-    /// S[rows][width] = Q[rows][dPad] · Kt[dPad][width]  (Kt is Kᵀ, leading dim ldk).
     @inline(__always)
-    static func scores(q: UnsafePointer<Float>, kt: UnsafePointer<Float>, s: UnsafeMutablePointer<Float>,
-                       rows: Int, dPad: Int, width: Int, ldk: Int, lds: Int) {
+    static func multiply(a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                         c: UnsafeMutablePointer<Float>, ldc: Int, m: Int, k: Int, n: Int, accumulate: Bool) {
         var i = 0
-        while i < rows {
-            let q0 = q + i * dPad, q1 = q0 + dPad, q2 = q1 + dPad, q3 = q2 + dPad
-            var c = 0
-            while c < width {
-                var a0 = SIMD16<Float>.zero, a1 = a0, a2 = a0, a3 = a0
-                for k in 0..<dPad {
-                    let b = load(kt + k * ldk + c)
-                    a0 = a0.addingProduct(SIMD16(repeating: q0[k]), b)
-                    a1 = a1.addingProduct(SIMD16(repeating: q1[k]), b)
-                    a2 = a2.addingProduct(SIMD16(repeating: q2[k]), b)
-                    a3 = a3.addingProduct(SIMD16(repeating: q3[k]), b)
+        while i + 4 <= m {
+            let a0 = a + i * lda, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda
+            var j = 0
+            while j < n {
+                let out = c + i * ldc + j
+                var s0 = SIMD16<Float>.zero, s1 = s0, s2 = s0, s3 = s0
+                if accumulate { (s0, s1, s2, s3) = (load(out), load(out + ldc), load(out + 2 * ldc), load(out + 3 * ldc)) }
+                var row = b + j
+                for p in 0..<k {
+                    let x = load(row)
+                    s0 = s0.addingProduct(SIMD16(repeating: a0[p]), x)
+                    s1 = s1.addingProduct(SIMD16(repeating: a1[p]), x)
+                    s2 = s2.addingProduct(SIMD16(repeating: a2[p]), x)
+                    s3 = s3.addingProduct(SIMD16(repeating: a3[p]), x)
+                    row += ldb
                 }
-                let out = s + i * lds + c
-                store(a0, out); store(a1, out + lds); store(a2, out + 2 * lds); store(a3, out + 3 * lds)
-                c += 16
+                store(s0, out); store(s1, out + ldc); store(s2, out + 2 * ldc); store(s3, out + 3 * ldc)
+                j += 16
             }
             i += 4
         }
-    }
-
-    /// O[rows][dPad] += P[rows][keys] · V[keys][dPad]  (V rows at stride ldv ≥ dPad's used part).
-    @inline(__always)
-    static func accumulate(p: UnsafePointer<Float>, v: UnsafePointer<Float>, o: UnsafeMutablePointer<Float>,
-                           rows: Int, dPad: Int, keys: Int, ldp: Int, ldv: Int) {
-        var i = 0
-        while i < rows {
-            let p0 = p + i * ldp, p1 = p0 + ldp, p2 = p1 + ldp, p3 = p2 + ldp
-            var c = 0
-            while c < dPad {
-                let out = o + i * dPad + c
-                var a0 = load(out), a1 = load(out + dPad), a2 = load(out + 2 * dPad), a3 = load(out + 3 * dPad)
-                for j in 0..<keys {
-                    let b = load(v + j * ldv + c)
-                    a0 = a0.addingProduct(SIMD16(repeating: p0[j]), b)
-                    a1 = a1.addingProduct(SIMD16(repeating: p1[j]), b)
-                    a2 = a2.addingProduct(SIMD16(repeating: p2[j]), b)
-                    a3 = a3.addingProduct(SIMD16(repeating: p3[j]), b)
+        while i < m {
+            let ai = a + i * lda
+            var j = 0
+            while j < n {
+                let out = c + i * ldc + j
+                var s = accumulate ? load(out) : .zero
+                var row = b + j
+                for p in 0..<k {
+                    s = s.addingProduct(SIMD16(repeating: ai[p]), load(row))
+                    row += ldb
                 }
-                store(a0, out); store(a1, out + dPad); store(a2, out + 2 * dPad); store(a3, out + 3 * dPad)
-                c += 16
+                store(s, out)
+                j += 16
             }
-            i += 4
+            i += 1
         }
     }
 }

@@ -56,13 +56,12 @@ struct LowPrecisionDense {
                 let oBlock = UnsafeMutablePointer<Float>.allocate(capacity: rb * dPad)
                 defer { qBlock.deallocate(); sBlock.deallocate(); oBlock.deallocate() }
                 qBlock.initialize(repeating: 0, count: rb * dPad)
-                oBlock.initialize(repeating: 0, count: rb * dPad)
                 for i in 0..<rows {
                     for c in 0..<d { qBlock[i * dPad + c] = format.round(format.round(p.q.base[(head * n + r0 + i) * d + c]) / sqrtD) }
                 }
                 // S = r(Q̃·K̃ᵀ) for keys 0..<keyEnd.
-                MicroKernels.scores(q: qBlock, kt: ktp.base + kvh * dPad * nPad, s: sBlock, rows: rb, dPad: dPad,
-                                    width: width, ldk: nPad, lds: nPad)
+                MicroKernels.multiply(a: qBlock, lda: dPad, b: ktp.base + kvh * dPad * nPad, ldb: nPad, c: sBlock, ldc: nPad,
+                                      m: rb, k: dPad, n: width, accumulate: false)
                 var visited = 0
                 for i in 0..<rows {
                     let allowed = FlopCount.allowedKeys(row: r0 + i, seq: n, causal: causal)
@@ -70,8 +69,8 @@ struct LowPrecisionDense {
                     Self.softmaxRow(sBlock + i * nPad, allowed: allowed, width: width, format: format)
                 }
                 // O = r(P·Ṽ); masked probabilities are zero.
-                MicroKernels.accumulate(p: sBlock, v: vtp.base + kvh * nPad * dPad, o: oBlock, rows: rb, dPad: dPad,
-                                        keys: keyEnd, ldp: nPad, ldv: dPad)
+                MicroKernels.multiply(a: sBlock, lda: nPad, b: vtp.base + kvh * nPad * dPad, ldb: dPad, c: oBlock, ldc: dPad,
+                                      m: rb, k: keyEnd, n: dPad, accumulate: false)
                 for i in 0..<rows {
                     let dst = o.base + (head * n + r0 + i) * d
                     dst.update(from: oBlock + i * dPad, count: d)

@@ -96,13 +96,12 @@ final class QuantizedQueryBlock {
         }
         if widest < width { for c in 0..<dim { for j in widest..<width { kt[c * keysPad + j] = 0 } } }
         // S = Q̂·K̂ᵀ, float32 accumulation.
-        MicroKernels.scores(q: q, kt: kt, s: s, rows: rowsPad, dPad: dPad, width: width, ldk: keysPad, lds: keysPad)
+        MicroKernels.multiply(a: q, lda: dPad, b: kt, ldb: keysPad, c: s, ldc: keysPad, m: rowsPad, k: dPad, n: width, accumulate: false)
         // σ: FA3 folds the Q and K descales into the softmax scale.
         let sigma = (1 / Float(dim).squareRoot()) * (queryDescale * keyDescale)
         softmaxStep(width: width, sigma: sigma)
         // T = P̂·V̂ for this tile, float32 accumulation from zero; O ← O + descale_V·T.
-        t.update(repeating: 0, count: rowsPad * dPad)
-        MicroKernels.accumulate(p: s, v: vt, o: t, rows: rowsPad, dPad: dPad, keys: widest, ldp: keysPad, ldv: dPad)
+        MicroKernels.multiply(a: s, lda: keysPad, b: vt, ldb: dPad, c: t, ldc: dPad, m: rowsPad, k: widest, n: dPad, accumulate: false)
         let vd = SIMD16<Float>(repeating: valueDescale)
         for i in 0..<rows where valid[i] > 0 {
             for c in stride(from: 0, to: dPad, by: 16) {
