@@ -96,7 +96,7 @@ struct LowPrecisionDense {
         while j < width {
             let x = maskingLanes(format.round(load(row + j)), from: allowed - j, with: -.infinity)
             store(x, row + j)
-            mx = pointwiseMax(mx, x)
+            mx = lanewiseMax(mx, x)
             j += 16
         }
         let rowMax = SIMD16<Float>(repeating: mx.max())

@@ -125,7 +125,7 @@ final class QuantizedQueryBlock {
             while j < width {
                 let x = maskingLanes(softmaxFormat.round(load(row + j) * sigmaV), from: v - j, with: -.infinity)
                 store(x, row + j)
-                mx = pointwiseMax(mx, x)
+                mx = lanewiseMax(mx, x)
                 j += 16
             }
             let mNew = max(m[i], mx.max())
