@@ -66,13 +66,11 @@ final class SampledRowsFlashStream: AttentionStream {
         let blocks = (rows.count - whole + tiles.q - 1) / tiles.q
         let items = whole - first + blocks
         let visited = Atomic<Int>(0)
-        segment.k.data.withUnsafeBufferPointer { kb in
-        segment.v.data.withUnsafeBufferPointer { vb in
+        segment.withPointers { p in
         setup.queries.data.withUnsafeBufferPointer { qb in
-        output.data.withUnsafeMutableBufferPointer { ob in
+        output.withSharedPointer { op in
         logSumExp.withUnsafeMutableBufferPointer { lb in
-            let (kp, vp, qp) = (SharedReadPointer(kb.baseAddress!), SharedReadPointer(vb.baseAddress!), SharedReadPointer(qb.baseAddress!))
-            let (op, lp) = (SharedPointer(ob.baseAddress!), SharedPointer(lb.baseAddress!))
+            let (kp, vp, qp, lp) = (p.k, p.v, SharedReadPointer(qb.baseAddress!), SharedPointer(lb.baseAddress!))
             ParallelFor.run(count: h * items, threads: context.threads) { item in
                 if context.cancellation.isCancelled { return }
                 let head = item / items, k = item % items
@@ -106,7 +104,7 @@ final class SampledRowsFlashStream: AttentionStream {
                 }
                 visited.add(n, ordering: .relaxed)
             }
-        }}}}}
+        }}}}
         entries += visited.load(ordering: .relaxed)
     }
 
