@@ -50,9 +50,6 @@ struct BenchCommand: ParsableCommand {
 
     private func runBench() throws {
         guard waitQuiet >= 0, waitQuiet.isFinite else { throw EngineError.usage("--wait-quiet \(waitQuiet) must be 0 or more seconds") }
-        guard (1...RunSpec.limits.seq.upperBound).contains(referenceRows) else {
-            throw EngineError.usage("--reference-rows \(referenceRows) must be at least 1")
-        }
         let spec = try spec(threads: threads)
         if let path = csv, path != "-" { try OutputDirectory.checkParent(of: path) }
         let peerRunner = try peer == "none" ? nil : preparePeer()

@@ -42,6 +42,7 @@ final class BenchCommandTests: XCTestCase {
         let peers = try fakePeer(row: "").dir
         for (args, needle) in [(["--seq", "0"], "--seq"), (["--threads", "0"], "--threads"), (["--method", "nosuch"], "nosuch"),
                                (["--head-dim", "0"], "--head-dim"), (["--wait-quiet", "-1"], "--wait-quiet"),
+                               (["--reference-rows", "0"], "--reference-rows"),
                                (["--peers-dir", "/nonexistent"], "--peers-dir"),
                                (["--peers-dir", peers, "--python", "/nonexistent/python"], "--python")] {
             let r = try Attnscope.run(tiny + args)
