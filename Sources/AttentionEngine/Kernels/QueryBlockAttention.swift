@@ -34,7 +34,7 @@ public final class QueryBlockAttention {
     let pt: UnsafeMutablePointer<Float>    // [keysPad][16]: one lane block's scores, then P
     let m: UnsafeMutablePointer<Float>     // [laneBlocks·16]: running max (log₂ units)
     let l: UnsafeMutablePointer<Float>     // [laneBlocks·16]: running sum
-    let tilePositions: UnsafeMutablePointer<Int>  // [maxKeys]: positions of a contiguous key range
+    let tilePositions: UnsafeMutablePointer<Int>  // [maxKeys]: positions of a contiguous key range, or (attendDiagonals) each slot's key offset
     public private(set) var rows = 0
     public private(set) var firstQuery = 0
 
