@@ -1,5 +1,6 @@
 import AttentionEngine
 import Foundation
+import TestSupport
 
 /// Infini-attention written straight from the paper's equations, in Double, one query row
 /// and one key at a time, sharing no code with the engine's implementation:
@@ -62,14 +63,10 @@ func infiniByTheEquations(_ inputs: AttentionInputs, segment: Int, delta: Bool, 
 /// Inputs whose q/k are rotated by standard RoPE while qContent/kContent keep the content,
 /// so a test can tell which path reads which.
 func ropeInputs(seq: Int, heads: Int, kvHeads: Int, dim: Int, causal: Bool = true, seed: UInt64 = 11) -> AttentionInputs {
-    let shape = AttentionShape(seq: seq, heads: heads, kvHeads: kvHeads, headDim: dim)
-    let gen = WorkloadKind.random.generator
-    let qc = gen.tensor(.q, shape: shape, seed: seed, threads: 2)
-    let kc = gen.tensor(.k, shape: shape, seed: seed, threads: 2)
+    let content = randomInputs(seq: seq, heads: heads, kvHeads: kvHeads, dim: dim, causal: causal, seed: seed)
     let rope = RotaryEmbedding(standard: .standard, headDim: dim)
-    return AttentionInputs(q: rope.rotated(qc, threads: 2), k: rope.rotated(kc, threads: 2),
-                           v: gen.tensor(.v, shape: shape, seed: seed, threads: 2), causal: causal,
-                           qContent: qc, kContent: kc, rope: .standard)
+    return AttentionInputs(q: rope.rotated(content.q, threads: 2), k: rope.rotated(content.k, threads: 2), v: content.v,
+                           causal: causal, qContent: content.q, kContent: content.k, rope: .standard)
 }
 
 /// ‖a − b‖₂ / ‖b‖₂, or ‖a‖₂ when b is all zeros.

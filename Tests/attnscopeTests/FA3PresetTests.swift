@@ -1,11 +1,11 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// The shipped FlashAttention-3 error-table preset runs end to end through the binary, and
 /// the new method keys are validated with exit 64.
 final class FA3PresetTests: XCTestCase {
-    static let preset = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("../../presets/fa3-error-table.json").standardizedFileURL.path
+    static let preset = projectFile("presets/fa3-error-table.json")
 
     func testErrorTablePresetRunsItsSixRows() throws {
         let r = try Attnscope.run(["run", "--preset", Self.preset, "--seq", "200", "--heads", "2", "--kv-heads", "1", "--csv", "-"])
