@@ -19,7 +19,7 @@ final class InfiniAttentionTests: XCTestCase {
                 let expected = infiniByTheEquations(inputs, segment: segment, delta: update == .delta,
                                                     weight: Double(gate.memoryWeight), eps: 1e-6)
                 let err = relativeL2(out.output.data, expected)
-                XCTAssertLessThanOrEqual(err, 1e-5, "N=\(seq) seg=\(segment) H=\(heads) G=\(kvHeads) d=\(dim) \(update) gate=\(gate.text) causal=\(causal)",
+                XCTAssertLessThanOrEqual(err, 1e-6, "N=\(seq) seg=\(segment) H=\(heads) G=\(kvHeads) d=\(dim) \(update) gate=\(gate.text) causal=\(causal)",
                                          file: file, line: line)
             }
         }
@@ -77,8 +77,13 @@ final class InfiniAttentionTests: XCTestCase {
             let reads = (n - seg) * h + (update == .delta ? (n - 4 - seg) * g : 0)
             let memory = reads * 2 * d * (d + 1) + (n - 4) * g * d * (2 * d + 1)
             XCTAssertEqual(out.flops, local + memory, "\(update)")
+            func extra(_ name: String) -> ResultExtra.Value? { out.extras.first { $0.name == name }?.value }
+            XCTAssertEqual(extra("local_flops"), .number(Double(local)), "\(update)")
+            XCTAssertEqual(extra("memory_flops"), .number(Double(memory)), "\(update)")
+            XCTAssertEqual(extra("segments"), .number(4))
             XCTAssertEqual(out.memoryBytes, g * d * (d + 1) * 4)
-            XCTAssertEqual(out.extras.first { $0.name == "kv_cache_bytes" }?.value, .number(Double(2 * g * n * d * 4)))
+            XCTAssertEqual(extra("kv_cache_bytes"), .number(Double(2 * g * n * d * 4)))
+            XCTAssertEqual(extra("compression"), .number(Double(2 * n) / Double(d + 1)))
         }
     }
 

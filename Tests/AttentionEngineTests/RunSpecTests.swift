@@ -1,5 +1,6 @@
 import AttentionEngine
 import Foundation
+import TestSupport
 import XCTest
 
 final class RunSpecTests: XCTestCase {
@@ -23,6 +24,19 @@ final class RunSpecTests: XCTestCase {
         XCTAssertEqual(s.methods[0].params["tile_q"], "32")
         XCTAssertEqual(s.referenceRows, .all)
         XCTAssertEqual(try PresetFile.decode(PresetFile.encode(s), name: "round trip"), s)
+    }
+
+    /// Every preset in presets/ decodes and validates (which builds each variant), so the
+    /// dashboard's start-up preset (`quickstart`, skipped silently when broken) and the
+    /// README's commands keep working; `infini-stream` streams.
+    func testEveryShippedPresetIsAValidRunSpec() throws {
+        let shipped = PresetLibrary(shippedDirectory: projectFile("presets"), environment: ["XDG_CONFIG_HOME": "/nonexistent"]).all()
+        XCTAssertTrue(shipped.contains { $0.name == "quickstart" })
+        XCTAssertGreaterThanOrEqual(shipped.count, 6)
+        for entry in shipped {
+            XCTAssertNoThrow(try PresetFile.load(entry.path).validate(), entry.name)
+        }
+        XCTAssertTrue(try ComparisonRunner.streams(PresetFile.load(projectFile("presets/infini-stream.json"))))
     }
 
     func testValidationNamesTheFlag() {
