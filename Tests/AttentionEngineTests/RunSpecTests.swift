@@ -16,6 +16,27 @@ final class RunSpecTests: XCTestCase {
         }
     }
 
+    /// A value with commas (a shell command, a label) is written in double quotes; the
+    /// command-line form quotes what needs it, so every spec parses back to itself.
+    func testQuotedValuesHoldCommasAndTheCommandLineFormRoundTrips() throws {
+        let m = try MethodSpec(parsing: #"longrope:search=on, objective = "command:python3 eval.py --dims 1,2 --tag ""x""" ,label="a, b""#)
+        XCTAssertEqual(m.params, ["search": "on", "objective": #"command:python3 eval.py --dims 1,2 --tag "x""#])
+        XCTAssertEqual(m.label, "a, b")
+        XCTAssertEqual(try MethodSpec(parsing: #"x:cmd=echo "hi",k=2"#).params, ["cmd": #"echo "hi""#, "k": "2"], "quotes inside a value are literal")
+        XCTAssertEqual(try MethodSpec(parsing: "flash:tile_q=32,,tile_k=64,").params, ["tile_q": "32", "tile_k": "64"])
+        let odd = [m, MethodSpec(method: "x", label: " edge ", params: ["a": "", "b": "1,2", "c": #""q""#, "d": " s"]),
+                   MethodSpec(method: "x", params: ["v": "1,2"])]
+        for spec in odd { XCTAssertEqual(try MethodSpec(parsing: spec.commandLineForm), spec, spec.commandLineForm) }
+        XCTAssertEqual(odd[2].commandLineForm, #"x:v="1,2""#)
+        for (bad, mention) in [(#"x:a="1,2"#, "no closing quote"), (#"x:a="1"2,b=3"#, "'2' follows"), ("x:a=", "'a=' is not key=value"),
+                               ("x:a=1,b", "'b' is not key=value")] {
+            XCTAssertThrowsError(try MethodSpec(parsing: bad), bad) { error in
+                XCTAssertEqual((error as? EngineError)?.kind, .usage, bad)
+                XCTAssertTrue((error as? EngineError)?.message.contains(mention) ?? false, "\(bad): \(error)")
+            }
+        }
+    }
+
     func testPresetDecodingKeepsDefaultsAndAcceptsScalarParams() throws {
         let json = #"{"seq": 100, "methods": [{"method": "flash", "params": {"tile_q": 32}}], "reference_rows": "all"}"#
         let s = try PresetFile.decode(Data(json.utf8), name: "p")

@@ -14,7 +14,9 @@ public struct MethodSpec: Codable, Sendable, Equatable {
         self.label = label ?? MethodSpec.defaultLabel(method: method, params: params)
     }
 
-    /// Parses `NAME[:key=value,...]`; `label=` names the row.
+    /// Parses `NAME[:key=value,...]`; `label=` names the row. A value that holds a comma
+    /// (a label, `objective=command:…`) is written in double quotes, `key="a,b"`, with `""`
+    /// for a quote inside them (as in a CSV field); quotes anywhere else are literal.
     public init(parsing text: String) throws {
         let parts = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
         let name = String(parts[0]).trimmingCharacters(in: .whitespaces)
@@ -22,13 +24,7 @@ public struct MethodSpec: Codable, Sendable, Equatable {
         var params: [String: String] = [:]
         var label: String?
         if parts.count == 2 {
-            for pair in parts[1].split(separator: ",") {
-                let kv = pair.split(separator: "=", maxSplits: 1)
-                guard kv.count == 2, !kv[0].isEmpty else {
-                    throw EngineError.usage("--method '\(text)': '\(pair)' is not key=value")
-                }
-                let key = String(kv[0]).trimmingCharacters(in: .whitespaces)
-                let value = String(kv[1]).trimmingCharacters(in: .whitespaces)
+            for (key, value) in try MethodSpec.pairs(parts[1], in: text) {
                 guard params[key] == nil, !(key == "label" && label != nil) else {
                     throw EngineError.usage("--method '\(text)': key '\(key)' given twice")
                 }
@@ -38,10 +34,63 @@ public struct MethodSpec: Codable, Sendable, Equatable {
         self.init(method: name, label: label, params: params)
     }
 
-    /// The command-line form, `NAME:key=value,...,label=...`, keys sorted for stability.
+    /// The `key=value` pairs of `list` (the part after `NAME:`), keys and unquoted values
+    /// trimmed of spaces, empty pieces (`a=1,,b=2`) skipped; `text` (the whole spec) is what
+    /// errors quote.
+    static func pairs(_ list: Substring, in text: String) throws -> [(String, String)] {
+        func notPair(_ s: Substring) -> EngineError { .usage("--method '\(text)': '\(s.prefix { $0 != "," })' is not key=value") }
+        var pairs: [(String, String)] = []
+        var rest = list
+        while let first = rest.first {
+            if first == "," { rest = rest.dropFirst(); continue }
+            guard let eq = rest.firstIndex(of: "="), !rest[..<eq].contains(",") else { throw notPair(rest) }
+            let key = rest[..<eq].trimmingCharacters(in: .whitespaces)
+            guard !key.isEmpty else { throw notPair(rest) }
+            let afterEq = rest[rest.index(after: eq)...]
+            let value: String
+            if afterEq.drop(while: \.isWhitespace).first == "\"" {
+                (value, rest) = try quoted(afterEq.drop(while: \.isWhitespace).dropFirst(), key: key, text: text)
+            } else {
+                let end = afterEq.firstIndex(of: ",") ?? afterEq.endIndex
+                value = afterEq[..<end].trimmingCharacters(in: .whitespaces)
+                guard !value.isEmpty else { throw notPair(rest) }
+                rest = afterEq[end...]
+            }
+            pairs.append((key, value))
+        }
+        return pairs
+    }
+
+    /// A quoted value from just after its opening quote to the closing one (`""` inside is one
+    /// quote), and what follows it, which must be nothing or the next pair's comma.
+    static func quoted(_ s: Substring, key: String, text: String) throws -> (String, Substring) {
+        var value = "", rest = s
+        while true {
+            guard let q = rest.firstIndex(of: "\"") else {
+                throw EngineError.usage("--method '\(text)': the quoted value of '\(key)' has no closing quote")
+            }
+            value += rest[..<q]
+            rest = rest[rest.index(after: q)...]
+            guard rest.first == "\"" else { break }
+            value += "\""
+            rest = rest.dropFirst()
+        }
+        rest = rest.drop(while: \.isWhitespace)
+        guard rest.isEmpty || rest.first == "," else {
+            throw EngineError.usage("--method '\(text)': '\(rest.prefix { $0 != "," })' follows the quoted value of '\(key)' (a comma must separate pairs)")
+        }
+        return (value, rest)
+    }
+
+    /// The command-line form, `NAME:key=value,...,label=...`, keys sorted for stability;
+    /// values that would not parse back as they are (empty, commas, quotes, edge spaces) are quoted.
     public var commandLineForm: String {
-        var pairs = params.keys.sorted().map { "\($0)=\(params[$0]!)" }
-        if label != MethodSpec.defaultLabel(method: method, params: params) { pairs.append("label=\(label)") }
+        func field(_ v: String) -> String {
+            let plain = !v.isEmpty && !v.contains(",") && !v.contains("\"") && v == v.trimmingCharacters(in: .whitespaces)
+            return plain ? v : "\"" + v.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        }
+        var pairs = params.keys.sorted().map { "\($0)=\(field(params[$0]!))" }
+        if label != MethodSpec.defaultLabel(method: method, params: params) { pairs.append("label=\(field(label))") }
         return pairs.isEmpty ? method : method + ":" + pairs.joined(separator: ",")
     }
 
