@@ -43,13 +43,17 @@ extension ComparisonRunner {
         let setup = StreamSetup(shape: shape, causal: spec.causal, rows: rows, queries: source.rows(rows, threads: threads).q,
                                 annotations: source.annotations)
         let needle = source.annotations.needlePosition.map { NeedleRetrieval(values: source.rows([$0], threads: threads).v) }
-        listener(.stage("float64 reference on \(rows.count) rows per head, streamed"))
+        let stage = "float64 reference on \(rows.count) rows per head, streamed"
+        listener(.stage(stage))
         let referencePass = StreamingReference(
             setup: setup, selections: variants.map { $0.1.streamedSelection(shape: shape, causal: spec.causal) })
         var buffer: AttentionInputs?
+        var percent = 0
         for segment in rowRanges(seq: shape.seq, length: Self.referenceSegment) {
             source.segment(segment, threads: threads, reusing: &buffer)
             try referencePass.consume(buffer!, firstRow: segment.lowerBound, threads: threads, cancellation: cancellation)
+            let done = segment.upperBound * 100 / shape.seq
+            if done > percent && done < 100 { percent = done; listener(.stage("\(stage): \(done)%")) }
         }
         buffer = nil
         let (reference, recalls) = referencePass.finish()

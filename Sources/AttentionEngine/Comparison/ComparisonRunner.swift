@@ -3,6 +3,8 @@ import Foundation
 /// What the runner tells its listener, in order: input preparation, the reference, then per
 /// variant its start, progress and result. Events arrive on worker threads.
 public enum RunEvent: Sendable {
+    /// What the run is doing, for a person; long untimed stages (the streamed reference, a
+    /// variant's preparation such as LongRoPE's search) repeat it with a percentage.
     case stage(String)
     case variantStarted(label: String)
     /// Fraction of this variant's warmup and timed runs done, in [0, 1].
@@ -70,13 +72,17 @@ public struct ComparisonRunner: Sendable {
     func runVariant(_ m: MethodSpec, _ method: any AttentionMethod, inputs: AttentionInputs, reference: Reference,
                     cancellation: CancellationFlag, listener: @escaping @Sendable (RunEvent) -> Void) throws -> VariantResult {
         listener(.variantStarted(label: m.label))
-        let method = try method.prepared(for: inputs, context: RunContext(threads: spec.threads, seed: spec.seed, cancellation: cancellation))
+        let label = m.label
+        // Untimed preparation (LongRoPE's factor search) reports its progress as a stage.
+        let preparation = RunContext(threads: spec.threads, seed: spec.seed, cancellation: cancellation) { f in
+            listener(.stage("\(label): preparing, \(Int(f * 100))%"))
+        }
+        let method = try method.prepared(for: inputs, context: preparation)
         let runs = spec.warmup + spec.repeat
         var times: [Double] = []
         var last: MethodOutput?
         for run in 0..<runs {
             last = nil  // never hold two outputs at once: peak memory is one output plus scratch
-            let label = m.label
             let context = RunContext(threads: spec.threads, seed: spec.seed, cancellation: cancellation) { f in
                 listener(.progress(label: label, fraction: (Double(run) + f) / Double(runs)))
             }
