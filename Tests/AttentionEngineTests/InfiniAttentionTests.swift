@@ -37,6 +37,11 @@ final class InfiniAttentionTests: XCTestCase {
         try checkAgainstEquations(seq: 19, heads: 3, kvHeads: 1, dim: 16, segment: 1)
     }
 
+    /// d = 18: the last block of M's rows written (16..<18) and the σ rows are padded to 4.
+    func testMatchesEquationsWithAHeadDimNotAMultipleOfFour() throws {
+        try checkAgainstEquations(seq: 77, heads: 2, kvHeads: 1, dim: 18, segment: 21)
+    }
+
     func testMatchesEquationsNonCausalWithHeadDimAMultipleOfSixteen() throws {
         try checkAgainstEquations(seq: 100, heads: 2, kvHeads: 2, dim: 64, segment: 24, causal: false)
     }
