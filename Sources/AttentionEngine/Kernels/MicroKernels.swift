@@ -1,6 +1,7 @@
 /// The register-blocked SIMD matrix product of the engine's packed-operand kernels (the
 /// emulated low-precision flash and dense kernels, whose operands are rounded copies that
-/// are packed anyway); the float32 online-softmax core uses `LaneBlockKernels` instead.
+/// are packed anyway, and Infini-attention's compressive-memory read σ(Q)·M and write
+/// σ(K)ᵀ·U); the float32 online-softmax core uses `LaneBlockKernels` instead.
 ///
 ///     C[i][j] = Σ_p A[i][p] · B[p][j]          (accumulate: C[i][j] + Σ_p …)
 ///     i < m, j < n, p < k;  row-major, leading dims lda, ldb, ldc

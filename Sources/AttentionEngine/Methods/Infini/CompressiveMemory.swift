@@ -66,9 +66,8 @@ final class CompressiveMemory: @unchecked Sendable {
     /// `out` (stride `stride`). Returns the FLOPs: 2·d·(d + 1) per row.
     @discardableResult
     func read(head: Int, sigma: UnsafePointer<Float>, rows: Int, eps: Float, into out: UnsafeMutablePointer<Float>) -> Int {
-        out.initialize(repeating: 0, count: rows * stride)
         let mh = m + head * stride * stride, zh = z + head * stride
-        MemoryProducts.multiplyAdd(a: sigma, lda: stride, b: mh, ldb: stride, c: out, ldc: stride, m: rows, k: dim, n: stride)
+        MicroKernels.multiply(a: sigma, lda: stride, b: mh, ldb: stride, c: out, ldc: stride, m: rows, k: dim, n: stride, accumulate: false)
         for r in 0..<rows {
             let s = sigma + r * stride
             var den: Float = 0
@@ -89,8 +88,8 @@ final class CompressiveMemory: @unchecked Sendable {
     func write(head: Int, block: Range<Int>, sigmaT: UnsafePointer<Float>, ldt: Int,
                update: UnsafePointer<Float>, keys: Int) -> Int {
         let mh = m + head * stride * stride, zh = z + head * stride
-        MemoryProducts.multiplyAdd(a: sigmaT + block.lowerBound * ldt, lda: ldt, b: update, ldb: stride,
-                                   c: mh + block.lowerBound * stride, ldc: stride, m: block.count, k: keys, n: stride)
+        MicroKernels.multiply(a: sigmaT + block.lowerBound * ldt, lda: ldt, b: update, ldb: stride,
+                              c: mh + block.lowerBound * stride, ldc: stride, m: block.count, k: keys, n: stride, accumulate: true)
         for c in block {
             let row = sigmaT + c * ldt
             var sum: Float = 0
