@@ -36,6 +36,40 @@ final class HeatGridTests: XCTestCase {
         }
     }
 
+    /// The coverage view's "mean %" is pinned to the engine's own count: on a real run at
+    /// an awkward N (grid cells of 3 and 4 positions, causal, GQA), the share of allowed entries
+    /// each head computed, averaged over heads, is the attention kernel's counted FLOPs over the
+    /// dense count (MInference: flops − index_flops; Infini: local_flops, its exact part).
+    func testComputedShareMatchesTheEngineFlopCount() throws {
+        var spec = Fixtures.spec
+        spec.seq = 1000; spec.heads = 2; spec.kvHeads = 1; spec.headDim = 32
+        spec.repeat = 1; spec.warmup = 0; spec.workload = .llm
+        spec.methods = [MethodSpec(method: "minference", params: ["vertical": "64", "slash": "128"]),
+                        MethodSpec(method: "minference", label: "a-shape", params: ["pattern": "a-shape", "sink": "32", "local": "128"]),
+                        MethodSpec(method: "infini", params: ["segment": "256"])]
+        let (app, launcher, _) = Fixtures.app(spec: spec, width: 160, height: 48)
+        Fixtures.keys(app, .char("r"))
+        let job = launcher.jobs[0].job
+        // Events go through the loop's queue, as from the real launcher's thread.
+        let queue = EventQueue<RunEvent>()
+        let report = try ComparisonRunner(spec: spec).run(cancellation: CancellationFlag()) { queue.push($0) }
+        for event in queue.drain() { app.handle(.engine(.event(job: job, step: 0, event))) }
+        app.handle(.engine(.stepFinished(job: job, step: 0, report)))
+        app.handle(.engine(.jobEnded(job: job, .finished)))
+        for row in app.state.session!.rows {
+            let result = try XCTUnwrap(row.result), shares = try XCTUnwrap(row.computedShares, row.label)
+            func extra(_ name: String) -> Double? { if case .number(let x)? = result.value(of: name) { x } else { nil } }
+            let kernelFlops = extra("local_flops") ?? Double(result.flops) - extra("index_flops")!
+            let expected = kernelFlops / Double(result.denseFlops)
+            XCTAssertEqual(shares.reduce(0, +) / Double(shares.count), expected, accuracy: 1e-7, row.label)
+            // The panel shows head 1's share.
+            app.state.selectedLabel = row.label
+            let screen = Screen.render(app.state, theme: .colour, now: 0)
+            let shown = String(format: "mean %.1f%%", shares[0] * 100)
+            XCTAssertTrue((0..<screen.height).contains { screen.line($0).contains(shown) }, "\(row.label): \(shown)")
+        }
+    }
+
     func testViridisQuantisedToTheXtermCube() {
         XCTAssertEqual(Palette.xtermIndex(r: 0, g: 0, b: 0), 16)
         XCTAssertEqual(Palette.xtermIndex(r: 255, g: 255, b: 255), 231)

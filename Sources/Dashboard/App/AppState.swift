@@ -57,6 +57,8 @@ public struct RowState: Sendable {
     public var status: Status
     public var result: ResultRow?
     public var coverage: CoverageMap?
+    /// Per head, the share of allowed entries `coverage` says were computed (`HeatGrid.computedShares`).
+    public var computedShares: [Double]?
 }
 
 /// The latest comparison run: its spec and what the engine has reported so far.

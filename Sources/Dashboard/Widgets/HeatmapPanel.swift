@@ -60,8 +60,8 @@ struct HeatmapPanel {
                         "exact: all computed", nil)
             }
             let g = HeatGrid.coverage(map, head: head, rows: size.rows, cols: size.cols)
-            let mean = meanCoverage(map, head: head)
-            return (g, String(format: "mean %.1f%%", mean * 100), nil)
+            let share = row.computedShares.map { String(format: "mean %.1f%%", $0[head] * 100) } ?? ""
+            return (g, share, nil)
         case .attention, .missed:
             guard let attention = session.attentionMap else {
                 return (nil, "", session.phase == .running
@@ -82,14 +82,6 @@ struct HeatmapPanel {
             let recall = row.result.map { String(format: "recall %.4f", $0.recall) } ?? ""
             return (missed, recall, nil)
         }
-    }
-
-    func meanCoverage(_ map: CoverageMap, head: Int) -> Double {
-        var sum = 0.0, n = 0
-        for i in head * map.grid * map.grid..<(head + 1) * map.grid * map.grid where !map.values[i].isNaN {
-            sum += Double(map.values[i]); n += 1
-        }
-        return n > 0 ? sum / Double(n) : 0
     }
 
     func drawMap(_ grid: HeatGrid, into buf: inout CellBuffer, _ inner: Rect, theme: Theme) {
