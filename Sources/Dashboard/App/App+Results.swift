@@ -22,7 +22,13 @@ extension AppState {
     /// The selected row: the one with the selected label if visible, else the first.
     public var selectedRow: RowState? {
         let rows = visibleRows
-        return rows.first { $0.label == selectedLabel } ?? rows.first
+        return selectedIndex(in: rows).map { rows[$0] }
+    }
+
+    /// Where the selected row is in `rows` (this state's `visibleRows`, computed once by the
+    /// caller): the row with the selected label, else the first; nil when there are none.
+    func selectedIndex(in rows: [RowState]) -> Int? {
+        rows.firstIndex { $0.label == selectedLabel } ?? (rows.isEmpty ? nil : 0)
     }
 
     /// Heads of the data on screen (the finished run's, else the setup's).
@@ -35,7 +41,7 @@ extension App {
     func moveSelection(by delta: Int) {
         let rows = state.visibleRows
         guard !rows.isEmpty else { return }
-        let i = rows.firstIndex { $0.label == state.selectedRow?.label } ?? 0
+        let i = state.selectedIndex(in: rows) ?? 0
         state.selectedLabel = rows[min(max(0, i + delta), rows.count - 1)].label
     }
 

@@ -13,7 +13,9 @@ struct HeatmapPanel {
         let row = state.selectedRow
         let heads = state.displayedHeads
         let head = min(state.head, heads - 1)
-        let (grid, note, message) = content(row: row, head: head, area: r.inset(1), theme: theme)
+        // The map's axes run over the selected run's N (the result's own when inputs come from files).
+        let seq = row?.result?.seq ?? state.session?.spec.seq ?? state.setup.seq
+        let (grid, note, message) = content(row: row, head: head, seq: seq, area: r.inset(1), theme: theme)
         let view = grid.map { $0.scale == .linear } == false && state.heatmapView == .coverage ? "Attention" : state.heatmapView.title
         let title = "\(view) · \(row?.label ?? "–") · head \(head + 1)/\(heads)"
         let inner = Frame(title: title, note: note, focused: focused).draw(into: &buf, r, theme: theme)
@@ -23,7 +25,7 @@ struct HeatmapPanel {
             }
             return
         }
-        if let grid { drawMap(grid, into: &buf, inner, theme: theme) }
+        if let grid { drawMap(grid, seq: seq, into: &buf, inner, theme: theme) }
     }
 
     /// Size of the map in display cells for an inner area: square in tokens, leaving room
@@ -44,10 +46,9 @@ struct HeatmapPanel {
     /// Columns right of the map: a gap, the two-column colour bar, a space, labels like "1e-04".
     static let barWidth = 11
 
-    func content(row: RowState?, head: Int, area: Rect, theme: Theme) -> (HeatGrid?, String, String?) {
+    func content(row: RowState?, head: Int, seq: Int, area: Rect, theme: Theme) -> (HeatGrid?, String, String?) {
         guard let session = state.session else { return (nil, "", "The heatmap shows the selected variant once a run has results.") }
         guard let row else { return (nil, "", "No row selected (the filter hides every row).") }
-        let seq = row.result?.seq ?? session.spec.seq
         let size = HeatmapPanel.mapSize(area, seq: seq, colour: theme.colour)
         switch state.heatmapView {
         case .coverage:
@@ -84,8 +85,7 @@ struct HeatmapPanel {
         }
     }
 
-    func drawMap(_ grid: HeatGrid, into buf: inout CellBuffer, _ inner: Rect, theme: Theme) {
-        let seq = state.selectedRow?.result?.seq ?? state.session?.spec.seq ?? state.setup.seq
+    func drawMap(_ grid: HeatGrid, seq: Int, into buf: inout CellBuffer, _ inner: Rect, theme: Theme) {
         let size = HeatmapPanel.mapSize(inner, seq: seq, colour: theme.colour)
         let labelWidth = ReadableNumbers.grouped(seq).count + 1
         let mapX = inner.x + labelWidth, mapY = inner.y

@@ -66,7 +66,7 @@ struct ResultsTable {
         if let last = shown.last, last.column < columns.count - 1 { buf.set(inner.maxX - 1, y0, "›", theme.muted) }
         // Rows, scrolled to keep the selection visible.
         let visible = inner.height - 1
-        let selectedIndex = rows.firstIndex { $0.label == state.selectedRow?.label } ?? 0
+        let selectedIndex = state.selectedIndex(in: rows) ?? 0
         let first = max(0, min(selectedIndex - visible + 1, rows.count - visible))
         for (line, i) in (first..<rows.count).enumerated() where line < visible {
             let row = rows[i], y = y0 + 1 + line
