@@ -262,6 +262,23 @@ final class AppScriptTests: XCTestCase {
         XCTAssertEqual(app.state.heatmapView, .coverage)
     }
 
+    /// With inputs from .npy files the results carry the files' H, which the setup's H field
+    /// does not show: `[`/`]` go through the heads the results have, so every head is reachable.
+    func testHeadKeysCycleTheResultsHeadsNotTheSetups() {
+        var spec = Fixtures.spec
+        spec.inputs = "/inputs"
+        spec.heads = 2; spec.kvHeads = 2
+        let (app, launcher, clock) = Fixtures.app(spec: spec, width: 160, height: 48)
+        Fixtures.keys(app, .char("r"))
+        Fixtures.finishRun(app, launcher, clock)  // rows, coverage and attention of 4 heads
+        Fixtures.keys(app, .char("["))
+        XCTAssertEqual(app.state.head, 3)
+        let screen = Screen.render(app.state, theme: .colour, now: clock.now)
+        XCTAssertTrue((0..<screen.height).contains { screen.line($0).contains("head 4/4") })
+        Fixtures.keys(app, .char("]"))
+        XCTAssertEqual(app.state.head, 0)
+    }
+
     func testSweepStartsOneComparisonPerLengthAndCollectsRows() {
         let (app, launcher, _) = Fixtures.app()
         Fixtures.keys(app, .char("w"))

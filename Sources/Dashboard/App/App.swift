@@ -138,8 +138,10 @@ public final class App {
         state.toast = Toast(text: text, isError: error, expires: clock() + App.toastSeconds * (error ? 2 : 1))
     }
 
+    /// `[`/`]`: through the heads of the data on screen, which with `--inputs` files are the
+    /// files' H, not the setup's.
     func changeHead(by delta: Int) {
-        let heads = max(1, state.session?.spec.heads ?? state.setup.heads)
+        let heads = max(1, state.displayedHeads)
         state.head = (state.head + delta + heads) % heads
     }
 }
