@@ -68,6 +68,25 @@ final class HeatGridTests: XCTestCase {
             let shown = String(format: "mean %.1f%%", shares[0] * 100)
             XCTAssertTrue((0..<screen.height).contains { screen.line($0).contains(shown) }, "\(row.label): \(shown)")
         }
+        // The Attention view pools this run's float64 reference map: a display row is a mean of
+        // exact softmax rows, so its cells sum to 1 — at sizes that divide neither the 256-cell
+        // grid nor N (so blocks are uneven and the causal cut falls inside cells), and at the grid's own.
+        let attention = report.attentionMap
+        XCTAssertEqual(attention.grid, 256)
+        for (rows, cols) in [(37, 23), (300, 256)] {
+            for head in 0..<attention.heads {
+                let grid = HeatGrid.attention(attention, head: head, rows: rows, cols: cols, causal: spec.causal)
+                var checked = 0
+                for r in 0..<rows where HeatGrid.block(r, rows, attention.grid).contains(where: {
+                    !attention.value(head: head, row: $0, col: 0).isNaN  // a reference row lies here
+                }) {
+                    checked += 1
+                    let total = (0..<cols).map { grid.value(r, $0) }.filter(\.isFinite).reduce(0, +)
+                    XCTAssertEqual(total, 1, accuracy: 1e-5, "\(rows)×\(cols), head \(head), row \(r)")
+                }
+                XCTAssertGreaterThan(checked, rows / 2, "most display rows hold reference rows")
+            }
+        }
     }
 
     func testViridisQuantisedToTheXtermCube() {
