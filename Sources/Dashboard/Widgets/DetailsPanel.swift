@@ -28,7 +28,7 @@ struct DetailsPanel {
             ]
             for e in r.extras {
                 switch e.value {
-                case .number(let x): lines.append((e.name, x == x.rounded() && abs(x) < 1e15 ? ReadableNumbers.grouped(Int(x)) : String(format: "%.6g", x)))
+                case .number(let x): lines.append((e.name, ResultColumn.extraNumber(x, significant: 6)))
                 case .text(let t): lines.append((e.name, t))
                 case .perHead(let l): lines.append((e.name, l.enumerated().map { "h\($0.offset + 1) \($0.element)" }.joined(separator: "  ")))
                 case .series(let xs):
