@@ -59,20 +59,9 @@ final class DiagonalIndex: Sendable {
 
     /// Row `row`'s covered keys: sorted, disjoint, touching keys merged.
     func keyRanges(row: Int) -> [Range<Int>] {
-        var keys: [Int] = []
-        keys.reserveCapacity(offsets.count + columns.count)
-        for o in offsets.reversed() where Int(o) <= row { keys.append(row - Int(o)) }
-        for c in columns where Int(c) <= row { keys.append(Int(c)) }
-        keys.sort()
-        var out: [Range<Int>] = []
-        for k in keys {
-            if let last = out.last, last.upperBound >= k {
-                out[out.count - 1] = last.lowerBound..<max(last.upperBound, k + 1)
-            } else {
-                out.append(k..<k + 1)
-            }
-        }
-        return out
+        // Offsets descending give the diagonal keys ascending.
+        let diagonal = offsets.reversed().compactMap { o in Int(o) <= row ? row - Int(o)..<row - Int(o) + 1 : nil }
+        return BlockCover.coalesced(SparseBlockKernel.merged(diagonal, Array(columns.prefix { Int($0) <= row })))
     }
 
     var bytes: Int { 4 * (columns.count + offsets.count + diagonalBias.count + columnsBefore.count) }

@@ -24,17 +24,11 @@ enum HeadIndex: Sendable {
         case .dense:
             return .keys(ranges: [0..<end], columns: [])
         case .blockSparse(let blocks):
-            var ranges: [Range<Int>] = []
-            for b in blocks[m] {
+            let ranges = blocks[m].compactMap { b -> Range<Int>? in
                 let lo = Int(b) * block, hi = min(lo + block, end)
-                guard lo < hi else { continue }
-                if let last = ranges.last, last.upperBound == lo {
-                    ranges[ranges.count - 1] = last.lowerBound..<hi
-                } else {
-                    ranges.append(lo..<hi)
-                }
+                return lo < hi ? lo..<hi : nil
             }
-            return .keys(ranges: ranges, columns: [])
+            return .keys(ranges: BlockCover.coalesced(ranges), columns: [])
         case .verticalSlash(let columns, let offsets):
             let ranges = SlashRanges.ranges(offsetsDescending: offsets, blockEnd: start + block, block: block, keyEnd: end)
             return .keys(ranges: ranges, columns: SlashRanges.columnsOutside(ranges, columns: columns, keyEnd: end))
@@ -60,24 +54,29 @@ enum BlockCover: Sendable {
             let sinkEnd = min(sink, w)
             return sinkEnd > 0 && sinkEnd < w ? [0..<sinkEnd, w..<row + 1] : [(sinkEnd > 0 ? 0 : w)..<row + 1]
         case .keys(let ranges, let columns):
-            var pieces = ranges.compactMap { r -> Range<Int>? in
+            let pieces = ranges.compactMap { r -> Range<Int>? in
                 let hi = min(r.upperBound, row + 1)
                 return r.lowerBound < hi ? r.lowerBound..<hi : nil
             }
-            for c in columns where Int(c) <= row { pieces.append(Int(c)..<Int(c) + 1) }
-            pieces.sort { $0.lowerBound < $1.lowerBound }
-            var merged: [Range<Int>] = []
-            for p in pieces {
-                if let last = merged.last, last.upperBound >= p.lowerBound {
-                    merged[merged.count - 1] = last.lowerBound..<max(last.upperBound, p.upperBound)
-                } else {
-                    merged.append(p)
-                }
-            }
-            return merged
+            return BlockCover.coalesced(SparseBlockKernel.merged(pieces, Array(columns.prefix { Int($0) <= row })))
         case .diagonals(let index):
             return index.keyRanges(row: row)
         }
+    }
+
+    /// Ranges sorted by lower bound, overlapping and touching ones joined: sorted, disjoint,
+    /// not touching (what `KeySelection` promises).
+    static func coalesced(_ sorted: [Range<Int>]) -> [Range<Int>] {
+        var out: [Range<Int>] = []
+        out.reserveCapacity(sorted.count)
+        for r in sorted {
+            if let last = out.last, last.upperBound >= r.lowerBound {
+                out[out.count - 1] = last.lowerBound..<max(last.upperBound, r.upperBound)
+            } else {
+                out.append(r)
+            }
+        }
+        return out
     }
 }
 

@@ -199,7 +199,8 @@ struct SparseBlockKernel: Sendable {
         return visited
     }
 
-    /// Short ranges and columns (disjoint, each ascending) as one ascending list of ranges.
+    /// Ranges and columns (each ascending) as one list of ranges ascending by lower bound;
+    /// disjoint if they were (`BlockCover.coalesced` joins what overlaps or touches).
     static func merged(_ ranges: [Range<Int>], _ columns: [Int32]) -> [Range<Int>] {
         var out: [Range<Int>] = []
         out.reserveCapacity(ranges.count + columns.count)
