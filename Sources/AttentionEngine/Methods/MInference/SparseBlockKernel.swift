@@ -149,9 +149,9 @@ struct SparseBlockKernel: Sendable {
             let o = Int(o32)
             if o >= end { break }
             let first = max(r0, o), keys = (first - o)..<(end - o)
-            let hits = index.columnCount(in: keys)
-            visited += keys.count - hits
-            tally?.addDiagonal(rows: first..<end, offset: o, skippingKeys: hits == 0 ? [] : index.columns(in: keys))
+            let skipped = index.columns(in: keys)
+            visited += keys.count - skipped.count
+            tally?.addDiagonal(rows: first..<end, offset: o, skippingKeys: skipped)
         }
         return visited
     }
