@@ -135,6 +135,38 @@ final class MInferenceIndexTests: XCTestCase {
         XCTAssertEqual(r, [0, 1, 4, 3, 5])
     }
 
+    /// `search_err` is what it says: per head, the relative L2 error against exact attention
+    /// (float64 reference) of the final output on the search's sampled query blocks, which
+    /// also checks that the main pass ran the pattern the search chose. N > 1024 + 4096,
+    /// block 16 and top_k 8 so no candidate covers every key and the errors are not rounding.
+    func testSearchErrorIsTheChosenPatternsErrorOnTheSampledRows() throws {
+        let n = 5300, b = 16, d = 16
+        let inputs = randomInputs(seq: n, heads: 2, kvHeads: 1, dim: d, seed: 12)
+        var parameters = MInferenceParameters()
+        parameters.pattern = .auto
+        (parameters.topK, parameters.block) = (8, b)
+        let out = try MInferenceAttention(parameters: parameters).run(inputs, context: RunContext(threads: 2))
+        guard case .perHead(let errors)? = out.extras.first(where: { $0.name == "search_err" })?.value else {
+            return XCTFail("auto must report search_err")
+        }
+        let rows = PatternSearch.sample(blocks: (n + b - 1) / b).flatMap { m in m * b..<min(n, m * b + b) }
+        let reference = try Reference.compute(inputs, rows: rows, threads: 2)
+        for h in 0..<2 {
+            var diff = 0.0, norm = 0.0
+            for (idx, i) in rows.enumerated() {
+                let got = out.output.row(head: h, i)
+                for c in 0..<d {
+                    let r = reference.output[(h * rows.count + idx) * d + c]
+                    diff += (Double(got[c]) - r) * (Double(got[c]) - r)
+                    norm += r * r
+                }
+            }
+            let expected = (diff / norm).squareRoot(), reported = try XCTUnwrap(Double(errors[h]))
+            XCTAssertGreaterThan(expected, 1e-3, "head \(h): the sampled rows must miss some keys")
+            XCTAssertEqual(reported, expected, accuracy: 5e-3 * expected + 1e-6, "head \(h)")
+        }
+    }
+
     func pooledMean(_ t: HeadTensor, head: Int, block b: Int) -> [[Double]] {
         stride(from: 0, to: t.seq, by: b).map { r0 in
             let rows = r0..<min(t.seq, r0 + b)
