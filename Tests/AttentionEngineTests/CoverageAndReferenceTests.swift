@@ -40,6 +40,25 @@ final class CoverageAndReferenceTests: XCTestCase {
         XCTAssertEqual(map.value(head: 0, row: 0, col: 0), 0)
     }
 
+    /// A diagonal (with skipped keys, crossing row and key cell boundaries at different
+    /// rows) lands in the same cells as recording its entries one by one.
+    func testCoverageTallyDiagonalMatchesEntryByEntry() {
+        let (seq, grid) = (301, 7)
+        let skipped: [Int32] = [40, 41, 95, 180]
+        for (rows, offset) in [(50..<301, 37), (0..<301, 0), (120..<200, 119), (296..<301, 5)] {
+            let diagonal = CoverageRecorder(heads: 1, seq: seq, grid: grid), single = CoverageRecorder(heads: 1, seq: seq, grid: grid)
+            var t = diagonal.tally(head: 0), u = single.tally(head: 0)
+            let keys = (rows.lowerBound - offset)..<(rows.upperBound - offset)
+            let inside = skipped[...].filter { keys.contains(Int($0)) }
+            t.addDiagonal(rows: rows, offset: offset, skippingKeys: inside[...])
+            for i in rows where !inside.contains(Int32(i - offset)) { u.add(row: i, cols: (i - offset)..<(i - offset + 1)) }
+            diagonal.merge(t)
+            single.merge(u)
+            let (a, b) = (diagonal.finish(causal: true), single.finish(causal: true))
+            XCTAssertEqual(a.values.map { $0.isNaN ? -1 : $0 }, b.values.map { $0.isNaN ? -1 : $0 }, "rows \(rows), offset \(offset)")
+        }
+    }
+
     /// Recall of a selection is the exact softmax mass inside it: all keys give 1, and the
     /// masses of complementary halves add up to 1.
     func testRecallOfComplementarySelectionsSumsToOne() throws {
