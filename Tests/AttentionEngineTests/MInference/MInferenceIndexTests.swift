@@ -167,6 +167,53 @@ final class MInferenceIndexTests: XCTestCase {
         }
     }
 
+    /// `index_flops` under `pattern=auto` is all the search's work, counted once: both
+    /// estimations plus 4·d per entry that the exact baseline and every candidate cover on
+    /// the sampled query blocks (entries taken from the covers, not from the kernel's count).
+    func testAutoIndexFlopsCountEverySearchStep() throws {
+        let n = 700, b = 16, d = 24
+        let inputs = randomInputs(seq: n, heads: 2, kvHeads: 1, dim: d, seed: 13)
+        var parameters = MInferenceParameters()
+        (parameters.pattern, parameters.block) = (.auto, b)
+        let method = MInferenceAttention(parameters: parameters)
+        let out = try method.run(inputs, context: RunContext(threads: 2))
+        guard case .number(let reported)? = out.extras.first(where: { $0.name == "index_flops" })?.value else {
+            return XCTFail("no index_flops")
+        }
+        let candidates = method.withKernel(inputs, block: b, tileK: 64) {
+            PatternSearch(kernel: $0, inputs: inputs, parameters: parameters, threads: 2).candidates(seq: n)
+        }
+        let sampled = PatternSearch.sample(blocks: (n + b - 1) / b)
+        // One Vertical-Slash estimate ranks enough for the largest candidate sizes.
+        var (vsV, vsS) = (0, 0)
+        for case .verticalSlash(let v, let s) in candidates { (vsV, vsS) = (max(vsV, v), max(vsS, s)) }
+        var expected = 0
+        for head in 0..<2 {
+            let vs = VerticalSlashEstimate.estimate(inputs, head: head, lastQ: parameters.lastQ, vertical: vsV, slash: vsS, threads: 2)
+            var indices: [HeadIndex] = [.dense]
+            for p in candidates {
+                switch p {
+                case .aShape(let sink, let local): indices.append(.aShape(sink: sink, local: local))
+                case .verticalSlash(let v, let s): indices.append(vs.index(vertical: v, slash: s, seq: n))
+                case .blockSparse(let k):
+                    let bs = BlockSparseEstimator.estimate(inputs, head: head, block: b, topK: k, threads: 2)
+                    expected += bs.flops
+                    indices.append(bs.index)
+                }
+            }
+            expected += vs.flops
+            for index in indices {
+                for m in sampled {
+                    let cover = index.cover(queryBlock: m, block: b, seq: n)
+                    for i in m * b..<min(n, m * b + b) {
+                        expected += cover.keyRanges(row: i).reduce(0) { $0 + $1.count } * FlopCount.perEntry(headDim: d)
+                    }
+                }
+            }
+        }
+        XCTAssertEqual(Int(reported), expected)
+    }
+
     func pooledMean(_ t: HeadTensor, head: Int, block b: Int) -> [[Double]] {
         stride(from: 0, to: t.seq, by: b).map { r0 in
             let rows = r0..<min(t.seq, r0 + b)
