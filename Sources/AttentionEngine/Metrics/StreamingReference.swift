@@ -33,7 +33,8 @@ public final class StreamingReference {
     private var keysInDouble: [Double] = []
     private var valuesInDouble: [Double] = []
 
-    /// `queries`: the reference rows of Q after the positional stage, [heads, rows.count, dim].
+    /// `setup.queries`: the reference rows of Q after the positional stage, [heads, rows.count, dim];
+    /// `selections`: per variant, the keys it computes exactly (nil: no recall to measure).
     public init(setup: StreamSetup, selections: [(any KeySelection)?]) {
         rows = setup.rows
         shape = setup.shape
