@@ -67,6 +67,52 @@ final class RotaryPropertyTests: XCTestCase {
         }
     }
 
+    /// `local_fidelity` against an independent float64 computation: rotate each sampled query
+    /// and its window's keys in Double (n̂ positions at the standard frequencies and gain 1,
+    /// the others scaled), softmax q·k/√d over the window, and average ½Σ|p − p_std| over the
+    /// samples. Awkward shape: odd head dim, GQA, n̂ > 0, attention factor ≠ 1, both pairings,
+    /// causal and not.
+    func testLocalFidelityIsTheFloat64TotalVariationOfRotatedWindowAttention() {
+        let d = 33, window = 37, nhat = 5
+        let standard = RotaryEmbedding.standardInvFreq(headDim: d, base: 500)
+        let scaled = standard.map { $0 / 3 }
+        for (causal, style) in [(true, RopeSettings.Style.half), (false, .interleaved)] {
+            let inputs = randomInputs(seq: 150, heads: 4, kvHeads: 2, dim: d, causal: causal)
+            let e = RotaryEmbedding(invFreq: scaled, attentionFactor: 1.2, style: style, prefixPositions: nhat, prefixInvFreq: standard)
+            let local = LocalAttentionWindow(content: inputs, window: window, rowsPerHead: 7,
+                                             standard: RotaryEmbedding(invFreq: standard, style: style), threads: 2)
+            func rotate(_ x: [Float], at p: Int, _ invFreq: [Double], gain: Double) -> [Double] {
+                let freq = p < nhat ? standard : invFreq, g = p < nhat ? 1 : gain
+                var y = x.map { Double($0) * g }
+                for i in 0..<d / 2 {
+                    let (a, b) = style == .half ? (i, i + d / 2) : (2 * i, 2 * i + 1)
+                    let (c, s) = (cos(Double(p) * freq[i]), sin(Double(p) * freq[i]))
+                    (y[a], y[b]) = (g * (Double(x[a]) * c - Double(x[b]) * s), g * (Double(x[a]) * s + Double(x[b]) * c))
+                }
+                return y
+            }
+            func probabilities(_ sample: LocalAttentionWindow.Sample, _ invFreq: [Double], gain: Double) -> [Double] {
+                let i = sample.row
+                let keys = max(0, i - window + 1)..<(causal ? i + 1 : min(150, i + window))
+                let q = rotate(inputs.qContent.row(head: sample.head, i), at: i, invFreq, gain: gain)
+                let scores = keys.map { j in
+                    zip(q, rotate(inputs.kContent.row(head: sample.head / 2, j), at: j, invFreq, gain: gain)).reduce(0) { $0 + $1.0 * $1.1 }
+                        / Double(d).squareRoot()
+                }
+                let mx = scores.max()!
+                let total = scores.reduce(0) { $0 + exp($1 - mx) }
+                return scores.map { exp($0 - mx) / total }
+            }
+            XCTAssertEqual(local.samples.count, 4 * 7)
+            let expected = local.samples.reduce(0.0) { sum, sample in
+                let p = probabilities(sample, scaled, gain: 1.2), base = probabilities(sample, standard, gain: 1)
+                return sum + zip(p, base).reduce(0) { $0 + abs($1.0 - $1.1) } / 2
+            } / Double(local.samples.count)
+            XCTAssertGreaterThan(expected, 0.01, "the scaling moves local attention")
+            XCTAssertEqual(local.fidelity(of: e, threads: 2), 1 - expected, accuracy: 1e-5)
+        }
+    }
+
     func testLeadingNhatPositionsKeepStandardRotation() {
         let d = 16
         let standard = RotaryEmbedding.standardInvFreq(headDim: d, base: 10_000)
