@@ -67,6 +67,12 @@ final class FactorSearchTests: XCTestCase {
         XCTAssertEqual(factors.long, result.best.factors)
         XCTAssertEqual(factors.nhat, result.best.nhat)
         XCTAssertNil(factors.short)
+        // It records the shape and lengths exactly as an evaluator command receives them.
+        let object = try JSONSerialization.jsonObject(with: try result.json()) as! [String: Any]
+        let input = try JSONSerialization.jsonObject(with: CommandObjective(command: "true", timeout: 1, space: space).input(for: result.best)) as! [String: Any]
+        XCTAssertEqual(Set(input.keys), ["long_factor", "nhat", "attention_factor", "head_dim", "rope_theta",
+                                         "original_max_position_embeddings", "max_position_embeddings"])
+        for (key, value) in input { XCTAssertEqual(object[key] as? NSObject, value as? NSObject, key) }
     }
 
     /// Seeds are PI (s everywhere), NTK (s^(2i/(d−2))) and YaRN's ramp, as factors.

@@ -26,11 +26,7 @@ public struct CommandObjective: SearchObjective {
 
     /// The JSON a candidate is handed as.
     public func input(for c: FactorCandidate) -> Data {
-        let object: [String: Any] = [
-            "long_factor": c.factors, "nhat": c.nhat, "attention_factor": space.attentionFactor,
-            "head_dim": space.headDim, "rope_theta": space.base,
-            "original_max_position_embeddings": space.original, "max_position_embeddings": space.target,
-        ]
+        let object = space.factorsFileFields(for: c)
         return ((try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()) + Data("\n".utf8)
     }
 

@@ -17,16 +17,14 @@ public struct FactorSearchResult: Sendable {
     /// records how they were found). `compared` adds other factor sets scored the same way.
     public func json(compared: [(name: String, score: Double?)] = []) throws -> Data {
         func value(_ x: Double?) -> Any { x.map { $0.isFinite ? $0 as Any : NSNull() } ?? NSNull() }
-        var object: [String: Any] = [
-            "long_factor": best.factors, "nhat": best.nhat, "attention_factor": space.attentionFactor,
-            "head_dim": space.headDim, "rope_theta": space.base,
-            "original_max_position_embeddings": space.original, "max_position_embeddings": space.target,
+        var object = space.factorsFileFields(for: best)
+        object.merge([
             "objective": objective, "score": value(bestScore), "ood_dims": space.range(for: best).oodDims.count,
             "seeds": Dictionary(seeds.map { ($0.name, value($0.score)) }, uniquingKeysWith: { a, _ in a }),
             "curve": curve.map { ["generation": $0.index, "best": value($0.best), "median": value($0.median),
                                   "evaluated": $0.evaluated, "dropped": $0.dropped] as [String: Any] },
             "evaluated": evaluated, "dropped": dropped,
-        ]
+        ]) { _, new in new }
         if !compared.isEmpty {
             object["compared"] = Dictionary(compared.map { ($0.name, value($0.score)) }, uniquingKeysWith: { a, _ in a })
         }

@@ -59,6 +59,14 @@ public struct SearchSpace: Sendable, Equatable {
         return s
     }
 
+    /// A candidate as the fields of a factors file: `long_factor` and `nhat` (what `factors=`
+    /// reads) with the shape and lengths they are for. An evaluator command reads exactly
+    /// this on stdin; the search's result JSON adds its score and curve.
+    func factorsFileFields(for c: FactorCandidate) -> [String: Any] {
+        ["long_factor": c.factors, "nhat": c.nhat, "attention_factor": attentionFactor, "head_dim": headDim,
+         "rope_theta": base, "original_max_position_embeddings": original, "max_position_embeddings": target]
+    }
+
     /// Where a candidate's angles land at the target length.
     public func range(for c: FactorCandidate) -> RotaryRange {
         RotaryRange(invFreq: embedding(for: c).invFreq, standardInvFreq: standardInvFreq, original: original, seq: target)
