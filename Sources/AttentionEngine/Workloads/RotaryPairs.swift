@@ -36,9 +36,10 @@ public struct RotaryPairs: Sendable {
     public init(dim: Int, rope: RopeSettings, positionFreeShare: Double) {
         self.dim = dim
         let pairs = dim / 2
-        theta = RotaryEmbedding.standardInvFreq(headDim: dim, base: rope.base)
-        first = (0..<pairs).map { rope.style == .half ? $0 : 2 * $0 }
-        second = (0..<pairs).map { rope.style == .half ? $0 + dim / 2 : 2 * $0 + 1 }
+        let stage = RotaryEmbedding(standard: rope, headDim: dim)
+        theta = stage.invFreq
+        first = (0..<pairs).map { stage.dimensions(pair: $0, dim: dim).a }
+        second = (0..<pairs).map { stage.dimensions(pair: $0, dim: dim).b }
         let slow = pairs == 0 ? 0 : min(pairs, max(1, Int((Double(pairs) * positionFreeShare).rounded())))
         positional = 0..<(pairs - slow)
         positionFree = (pairs - slow)..<pairs
