@@ -44,10 +44,7 @@ public struct RopeScalingRequest: Sendable, Equatable {
     /// in for the factors when `search=on` provides them.
     public func scaling(headDim: Int, base: Double, searched: LongRoPEFactors? = nil) throws -> RopeScaling {
         var scaling: RopeScaling
-        if var config {
-            guard config.headDim == headDim else {
-                throw EngineError.data("\(config.source ?? "config"): head dim \(config.headDim) does not match the inputs' head dim \(headDim)")
-            }
+        if var config = try checkedConfig(headDim: headDim) {
             config.factors = searched ?? config.factors
             scaling = config
         } else {
@@ -66,6 +63,16 @@ public struct RopeScalingRequest: Sendable, Equatable {
         scaling.nhat = nhat ?? scaling.factors?.nhat ?? 0
         scaling.attentionFactor = attentionFactor ?? scaling.attentionFactor
         return scaling
+    }
+
+    /// The `config=` scaling once its head dim is checked against the inputs' (exit 65 when
+    /// they differ); nil without `config=`.
+    func checkedConfig(headDim: Int) throws -> RopeScaling? {
+        guard let config else { return nil }
+        guard config.headDim == headDim else {
+            throw EngineError.data("\(config.source ?? "config"): head dim \(config.headDim) does not match the inputs' head dim \(headDim)")
+        }
+        return config
     }
 
     /// Warnings from the files read (e.g. decreasing factors).

@@ -100,5 +100,9 @@ final class RopeFileTests: XCTestCase {
         let request = try RopeScalingRequest(configFile: path)
         assertDataError(try request.scaling(headDim: 16, base: 10_000), naming: ["head dim 8", "inputs' head dim 16"])
         XCTAssertEqual(try request.scaling(headDim: 8, base: 10_000).kind, .pi)
+        // The factor search reads the same config and refuses the same mismatch.
+        assertDataError(try SearchSpace(request: request, headDim: 16, base: 10_000, style: .half, seq: 64),
+                        naming: ["head dim 8", "inputs' head dim 16"])
+        XCTAssertEqual(try SearchSpace(request: request, headDim: 8, base: 10_000, style: .half, seq: 64).target, 128, "the config's L·s")
     }
 }

@@ -100,10 +100,7 @@ extension SearchSpace {
     /// config's lengths and base when `config=` is given, else `original=` (4096) and
     /// `target=` (default `seq`); the attention factor override carries over.
     public init(request: RopeScalingRequest, headDim: Int, base: Double, style: RopeSettings.Style, seq: Int) throws {
-        if let config = request.config, config.headDim != headDim {
-            throw EngineError.data("\(config.source ?? "config"): head dim \(config.headDim) does not match the inputs' head dim \(headDim)")
-        }
-        let config = request.config
+        let config = try request.checkedConfig(headDim: headDim)
         try self.init(headDim: headDim, base: config?.base ?? base,
                       original: config?.original ?? request.original ?? RopeScaling.defaultOriginal,
                       target: config?.target ?? request.target ?? seq, style: style,
