@@ -49,6 +49,29 @@ final class WorkloadTests: XCTestCase {
         }
     }
 
+    /// One `llm` generator reused across seeds, shapes, parameters and rope settings makes
+    /// exactly what a fresh generator makes: the per-head plans it keeps never go stale.
+    func testReusedLLMGeneratorMatchesAFreshOne() {
+        var reused = LLMWorkload()
+        let other = AttentionShape(seq: 200, heads: 6, kvHeads: 3, headDim: 20)
+        func check(_ shape: AttentionShape, seed: UInt64, _ what: String) {
+            var fresh = LLMWorkload(rope: reused.rope)
+            fresh.parameters = reused.parameters
+            for which in [QKV.q, .k] {
+                XCTAssertTrue(reused.tensor(which, shape: shape, seed: seed, threads: 2)
+                              == fresh.tensor(which, shape: shape, seed: seed, threads: 2), "\(what) \(which)")
+            }
+        }
+        check(Self.small, seed: 5, "first use")
+        check(Self.small, seed: 6, "another seed")
+        check(other, seed: 6, "another shape")
+        reused.parameters.topicCount = 3
+        reused.parameters.spectralTilt = 0.5...0.6
+        check(other, seed: 6, "other parameters")
+        reused.rope = RopeSettings(mode: .standard, base: 500, style: .interleaved)
+        check(other, seed: 6, "another rope")
+    }
+
     func testLLMWorkloadsDefaultToStandardRopeAndOthersToNone() {
         XCTAssertEqual(WorkloadKind.llm.defaultRope, .standard)
         XCTAssertEqual(WorkloadKind.needle.defaultRope, .standard)

@@ -26,10 +26,12 @@ import Foundation
 /// Every row comes from (seed, tensor, head, row) and the head's plans (O(d·topics), drawn
 /// from (seed, head)), so any row range regenerates alone in O(rows·d).
 public struct LLMWorkload: WorkloadGenerator {
-    public var parameters: LLMWorkloadParameters
+    public var parameters: LLMWorkloadParameters { didSet { plans = LLMPlanCache() } }
     /// The positional stage the content is written for: its base and pairing style. With
     /// `--rope none` the same content is used unrotated.
-    public var rope: RopeSettings
+    public var rope: RopeSettings { didSet { plans = LLMPlanCache() } }
+    /// The plans `fill` uses, built once per head for the (seed, shape) being generated.
+    private var plans = LLMPlanCache()
 
     public init(parameters: LLMWorkloadParameters = .init(), rope: RopeSettings = .standard) {
         self.parameters = parameters
@@ -78,9 +80,9 @@ public struct LLMWorkload: WorkloadGenerator {
             return
         }
         let d = shape.headDim, p = parameters
-        let pairs = pairs(dim: d)
         let kvHead = which == .q ? head / max(1, shape.heads / shape.kvHeads) : head
-        let keys = LLMKeyPlan(seed: seed, kvHead: kvHead, pairs: pairs, parameters: p)
+        let (pairs, keys, queryPlan) = plans.plans(for: self, seed: seed, shape: shape, kvHead: kvHead,
+                                                   queryHead: which == .q ? head : nil)
         var topics = TopicSegments.Cursor(topicSegments(seed: seed))
         let freeDims = pairs.positionFreeDims
         var free = [Double](repeating: 0, count: d)
@@ -106,7 +108,7 @@ public struct LLMWorkload: WorkloadGenerator {
                 emit(n, position: j, positional: positional, positionalGain: 1, rng: &rng)
             }
         case .q:
-            let plan = LLMQueryPlan(seed: seed, head: head, keys: keys, pairs: pairs, parameters: p)
+            let plan = queryPlan!
             let scale = LLMQueryPlan.queryScale(dim: d, parameters: p)
             let needleLogit = max(plan.sinkLogit, plan.peakPositionalLogit, plan.stripeLogit) + plan.topicLogit + (needle?.margin ?? 0)
             for (n, i) in rows.enumerated() {
