@@ -35,9 +35,8 @@ extension LongRoPEAttention {
             ResultExtra("local_fidelity", window.fidelity(of: rope.embedding, threads: context.threads)),
         ]
         if let needle = inputs.annotations.needlePosition {
-            let q = rope.embedding.rotated(inputs.qContent, threads: context.threads)
-            let k = rope.embedding.rotated(inputs.kContent, threads: context.threads)
-            head.append(ResultExtra("needle_mass", NeedleMass.measure(q: q, k: k, causal: inputs.causal, needle: needle, threads: context.threads)))
+            head.append(ResultExtra("needle_mass", NeedleMass.measure(content: inputs, rotation: rope.embedding, needle: needle,
+                                                                      threads: context.threads)))
         }
         let warnings = request.warnings
         if !warnings.isEmpty { extras.append(ResultExtra("warnings", .text(warnings.joined(separator: "; ")))) }
