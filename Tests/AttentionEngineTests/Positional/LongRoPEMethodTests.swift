@@ -125,7 +125,7 @@ final class LongRoPEMethodTests: XCTestCase {
     }
 
     func testKeyErrorsNameTheKey() throws {
-        assertMethodSpecRejected("longrope:scaling=rotary", mentions: "scaling=rotary")
+        assertMethodSpecRejected("longrope:scaling=rotary", mentions: "method 'longrope': key 'scaling=rotary' must be one of none, pi, ntk, dynamic-ntk, yarn, longrope")
         assertMethodSpecRejected("longrope", mentions: "factors=FILE")
         assertMethodSpecRejected("longrope:scaling=pi,population=8", mentions: "'population' only applies with search=on")
         assertMethodSpecRejected("longrope:search=on,scaling=yarn", mentions: "scaling=yarn")

@@ -28,13 +28,8 @@ extension LongRoPEAttention {
     /// file fails when the spec is validated (exit 65).
     init(parameters p: inout MethodParameters) throws {
         func usage(_ message: String) -> EngineError { .usage("method 'longrope': \(message)") }
-        var kind: RopeScalingKind?
-        if let raw = p.string("scaling") {
-            guard let k = RopeScalingKind(rawValue: raw) else {
-                throw usage("key 'scaling=\(raw)' must be one of " + RopeScalingKind.allCases.map(\.rawValue).joined(separator: ", "))
-            }
-            kind = k
-        }
+        // No scaling= means: whatever config=/factors=/search=on imply.
+        let kind: RopeScalingKind? = p.has("scaling") ? try p.choice("scaling", default: .longrope) : nil
         let lengths = 1...RunSpec.limits.seq.upperBound
         let original = try p.optionalInt("original", range: lengths)
         let target = try p.optionalInt("target", range: lengths)
