@@ -52,6 +52,41 @@ final class RopeCheckValueTests: XCTestCase {
         XCTAssertEqual(long.range.oodDims, [], "Phi-3.5's long factors keep every pair in range at 128K")
     }
 
+    /// The README's "128K: PI, NTK, YaRN and Phi-3.5's factors side by side" table (d = 96,
+    /// L = 4096, N = L' = 131072): ood_dims and min_period_tokens per scaling.
+    func testREADME128KTable() throws {
+        func rope(_ kind: RopeScalingKind, factors: LongRoPEFactors? = nil) throws -> ScaledRope {
+            var s = RopeScaling(kind: kind, headDim: 96, base: 10_000, original: 4096)
+            s.target = 131_072
+            s.factors = factors
+            return try s.resolved(seq: 131_072, style: .half)
+        }
+        let theta = (0..<48).map { pow(10_000.0, -Double(2 * $0) / 96) }
+        let noFullTurn = theta.filter { 4096 * $0 < 2 * Double.pi }.count
+        let standard = try rope(.none).range
+        XCTAssertEqual(standard.oodDims.count, noFullTurn)
+        XCTAssertEqual(standard.oodDims.count, 14)
+        XCTAssertNil(standard.minInterpolatedPeriod)
+        let pi = try rope(.pi).range
+        XCTAssertEqual(pi.oodDims.count, 0)
+        XCTAssertEqual(pi.minInterpolatedPeriod!, 2 * Double.pi * 32, accuracy: 1e-9)
+        XCTAssertEqual(2 * Double.pi * 32, 201.06, accuracy: 0.005)
+        let ntk = try rope(.ntk).range
+        XCTAssertEqual(ntk.oodDims.count, 13)
+        // Pair 1 at base' = base·s^(d/(d−2)): period 2π·base'^(2/d).
+        XCTAssertEqual(ntk.minInterpolatedPeriod!, 2 * Double.pi * pow(10_000 * pow(32, 96.0 / 94), 2.0 / 96), accuracy: 1e-9)
+        XCTAssertEqual(ntk.minInterpolatedPeriod!, 8.19, accuracy: 0.005)
+        let yarn = try rope(.yarn)
+        XCTAssertEqual(yarn.range.oodDims.count, 0)
+        XCTAssertEqual(yarn.range.minInterpolatedPeriod!, 142.64, accuracy: 0.005)
+        XCTAssertEqual(yarn.embedding.attentionFactor, 1.346574, accuracy: 5e-7)
+        let phi = try FactorFile.load(Self.phi35)
+        let long = try rope(.longrope, factors: phi)
+        XCTAssertEqual(long.range.oodDims.count, 0)
+        XCTAssertEqual(long.range.minInterpolatedPeriod!, 2 * Double.pi * phi.long[0], accuracy: 1e-9, "pair 0 × its factor")
+        XCTAssertEqual(long.range.minInterpolatedPeriod!, 6.79, accuracy: 0.005)
+    }
+
     func testYaRNRampFor128DimsAnd4096Tokens() {
         let r = YaRNScaling.ramp(headDim: 128, base: 10_000, original: 4096)
         XCTAssertEqual(r.low, 20)
