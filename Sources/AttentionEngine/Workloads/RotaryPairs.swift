@@ -30,8 +30,6 @@ public struct RotaryPairs: Sendable {
     /// Every dimension of the position-free subspace: both dimensions of each slow pair,
     /// plus the last dimension when d is odd (RoPE leaves it unrotated).
     public let positionFreeDims: [Int]
-    /// Every dimension of the positional subspace.
-    public let positionalDims: [Int]
 
     public init(dim: Int, rope: RopeSettings, positionFreeShare: Double) {
         self.dim = dim
@@ -45,7 +43,6 @@ public struct RotaryPairs: Sendable {
         positionFree = (pairs - slow)..<pairs
         let (f, s) = (first, second)
         positionFreeDims = positionFree.flatMap { [f[$0], s[$0]] } + (dim % 2 == 1 ? [dim - 1] : [])
-        positionalDims = positional.flatMap { [f[$0], s[$0]] }
     }
 
     /// Rotates the given pairs of `x` by the angles `position`·θ_p, exactly as the positional

@@ -159,7 +159,7 @@ public struct FactorSearch: Sendable {
             let sorted = population.sorted(by: Member.better)
             let n = sorted.count
             let median = n % 2 == 1 ? sorted[n / 2].score : (sorted[n / 2 - 1].score + sorted[n / 2].score) / 2
-            return SearchGeneration(index: index, best: sorted[0].score, median: median, bestCandidate: sorted[0].candidate,
+            return SearchGeneration(index: index, best: sorted[0].score, median: median,
                                     evaluated: evaluated, dropped: dropped)
         }
     }

@@ -1,7 +1,8 @@
 /// What a running factor search reports, in order, on the thread that called `run`: each
 /// seed's score, then one `generation` per generation (0 = the initial population) with the
 /// best and median score, and a `dropped` whenever the objective could not score a
-/// candidate. The dashboard plots `generation` events live.
+/// candidate. `rope search` prints them; the `longrope` method turns generations into run
+/// progress.
 public enum FactorSearchEvent: Sendable, Equatable {
     /// A starting point (pi, ntk, yarn) and its score, nil if the objective failed on it.
     case seed(name: String, score: Double?)
@@ -18,7 +19,6 @@ public struct SearchGeneration: Sendable, Equatable {
     public var best: Double
     /// Median score of the population.
     public var median: Double
-    public var bestCandidate: FactorCandidate
     /// Candidates scored so far, and of them dropped, since the search started.
     public var evaluated: Int
     public var dropped: Int

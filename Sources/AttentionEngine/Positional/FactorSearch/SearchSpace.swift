@@ -49,16 +49,6 @@ public struct SearchSpace: Sendable, Equatable {
                         prefixPositions: c.nhat, prefixInvFreq: c.nhat > 0 ? standardInvFreq : [])
     }
 
-    /// The candidate as a LongRoPE scaling (long factors = the candidate's), e.g. to measure its OOD pairs.
-    public func scaling(for c: FactorCandidate) -> RopeScaling {
-        var s = RopeScaling(kind: .longrope, headDim: headDim, base: base, original: original)
-        s.target = target
-        s.factors = LongRoPEFactors(long: c.factors, nhat: c.nhat, source: "search")
-        s.nhat = c.nhat
-        s.attentionFactor = attentionFactor
-        return s
-    }
-
     /// A candidate as the fields of a factors file: `long_factor` and `nhat` (what `factors=`
     /// reads) with the shape and lengths they are for. An evaluator command reads exactly
     /// this on stdin; the search's result JSON adds its score and curve.
