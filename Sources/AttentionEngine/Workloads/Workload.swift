@@ -58,8 +58,7 @@ extension WorkloadGenerator {
         let block = 4096
         let blocks = (shape.seq + block - 1) / block
         let (seq, dim) = (shape.seq, shape.headDim)
-        t.data.withUnsafeMutableBufferPointer { buf in
-            let out = SharedPointer(buf.baseAddress!)
+        t.withSharedPointer { out in
             ParallelFor.run(count: heads * blocks, threads: threads) { item in
                 let h = item / blocks, r0 = (item % blocks) * block
                 let rows = r0..<min(seq, r0 + block)
