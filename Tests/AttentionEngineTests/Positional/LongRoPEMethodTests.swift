@@ -122,6 +122,18 @@ final class LongRoPEMethodTests: XCTestCase {
         XCTAssertEqual(row.value(of: "scaling"), .text("longrope"))
         XCTAssertEqual(row.value(of: "factor_set"), .text("long"))
         XCTAssertEqual(number("attention_factor")!, (1 + log(700.0 / 128) / log(128.0)).squareRoot(), accuracy: 1e-12)
+        // search_score is the best proxy score of the same search run directly on the run's
+        // content (target = N, the run's seed), and no worse than any of its PI/NTK/YaRN seeds.
+        let inputs = try InputPreparation.prepare(spec)
+        let space = try SearchSpace(headDim: 32, base: 10_000, original: 128, target: 700)
+        var settings = FactorSearchSettings()
+        (settings.population, settings.generations, settings.mutations, settings.crossovers, settings.parents) = (8, 3, 4, 4, 4)
+        settings.seed = spec.seed
+        let proxy = ProxyObjective(content: inputs, space: space, threads: 2)
+        let direct = try FactorSearch(space: space, settings: settings).run(objective: proxy, threads: 2)
+        XCTAssertEqual(number("search_score"), direct.bestScore)
+        for seed in direct.seeds { XCTAssertLessThanOrEqual(direct.bestScore, seed.score!, seed.name) }
+        XCTAssertEqual(direct.bestScore, proxy.breakdown(direct.best).score)
     }
 
     func testKeyErrorsNameTheKey() throws {
