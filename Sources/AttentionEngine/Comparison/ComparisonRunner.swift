@@ -52,7 +52,7 @@ public struct ComparisonRunner: Sendable {
         }
         listener(.stage("preparing inputs"))
         let inputs = try InputPreparation.prepare(spec)
-        try RunContext(threads: 1, cancellation: cancellation).checkCancelled()
+        try cancellation.checkCancelled()
         // With --inputs the shape comes from the files: report that one, not the spec's defaults.
         var reported = spec
         (reported.seq, reported.heads, reported.kvHeads, reported.headDim) = (inputs.seq, inputs.heads, inputs.kvHeads, inputs.headDim)

@@ -18,9 +18,7 @@ public struct RunContext: Sendable {
     }
 
     @inline(__always)
-    public func checkCancelled() throws {
-        if cancellation.isCancelled { throw EngineError.cancelled }
-    }
+    public func checkCancelled() throws { try cancellation.checkCancelled() }
 }
 
 /// Set once by whoever wants the work stopped; read by workers between tiles.
@@ -29,4 +27,10 @@ public final class CancellationFlag: Sendable {
     public init() {}
     public func cancel() { flag.store(true, ordering: .relaxed) }
     public var isCancelled: Bool { flag.load(ordering: .relaxed) }
+
+    /// Throws `EngineError.cancelled` once `cancel()` was called.
+    @inline(__always)
+    public func checkCancelled() throws {
+        if isCancelled { throw EngineError.cancelled }
+    }
 }

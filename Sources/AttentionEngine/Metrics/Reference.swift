@@ -73,7 +73,7 @@ public struct Reference: Sendable {
                 for c in 0..<g { m.base[(head * g + cell) * g + c] = Float(cellMass[c] / Double(mine.count)) }
             }
         }}}}
-        try RunContext(threads: 1, cancellation: cancellation).checkCancelled()
+        try cancellation.checkCancelled()
         return Reference(rows: rows, heads: h, dim: d, output: output, logSumExp: lse,
                          attentionMap: CoverageMap(heads: h, seq: n, grid: g, values: map))
     }

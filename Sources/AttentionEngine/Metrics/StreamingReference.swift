@@ -131,7 +131,7 @@ public final class StreamingReference {
                 }
             }
         }}}}}}}}
-        try RunContext(threads: 1, cancellation: cancellation).checkCancelled()
+        try cancellation.checkCancelled()
     }
 
     /// The reference (as `Reference.compute` would give it on these rows) and, per

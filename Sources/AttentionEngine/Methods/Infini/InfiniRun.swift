@@ -97,7 +97,7 @@ final class InfiniRun: @unchecked Sendable {
                              block: (item - localItems) % keyBlocks)
             }
         }
-        try RunContext(threads: 1, cancellation: cancellation).checkCancelled()
+        try cancellation.checkCancelled()
         if let memory, writes {
             let rowBlocks = (shape.headDim + Self.rowBlock - 1) / Self.rowBlock
             let (st, up) = (SharedReadPointer(UnsafePointer(sigmaT)), SharedReadPointer(UnsafePointer(update)))

@@ -85,7 +85,7 @@ public struct FactorSearch: Sendable {
         onEvent(.generation(curve[0]))
 
         for g in 0..<settings.generations {
-            try RunContext(threads: 1, cancellation: cancellation).checkCancelled()
+            try cancellation.checkCancelled()
             let parents = Array(population.sorted(by: Member.better).prefix(settings.parents))
             var children: [FactorCandidate] = []
             func add(_ c: FactorCandidate?) { if let c, history.insert(c).inserted { children.append(c) } }
@@ -137,7 +137,7 @@ public struct FactorSearch: Sendable {
             ParallelFor.run(count: batch.count, threads: threads) { n in
                 outcomes.set(n, cancellation.isCancelled ? .failed("cancelled") : objective.evaluate(batch[n], cancellation: cancellation))
             }
-            try RunContext(threads: 1, cancellation: cancellation).checkCancelled()
+            try cancellation.checkCancelled()
             var members: [Member] = []
             for (n, c) in batch.enumerated() {
                 var outcome = outcomes.get(n) ?? .failed("not evaluated")
