@@ -92,7 +92,7 @@ public struct GeneratedInputs: Sendable {
 
     private func rotate(_ content: HeadTensor, by rotation: RotaryEmbedding, into t: inout HeadTensor, _ layout: Layout, threads: Int) {
         let d = shape.headDim, count = layout.pieces.count
-        t.data.withUnsafeMutableBufferPointer { $0.update(fromContentsOf: content.data) }
+        _ = t.data.withUnsafeMutableBufferPointer { $0.update(fromContentsOf: content.data) }
         t.withSharedPointer { out in
             ParallelFor.run(count: content.heads * count, threads: threads) { item in
                 let head = item / count, p = item % count
