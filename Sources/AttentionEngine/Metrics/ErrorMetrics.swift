@@ -51,17 +51,3 @@ public struct ErrorMetrics: Sendable, Equatable {
         return zip(sq, elements).map { $1 > 0 ? ($0 / Double($1)).squareRoot() : .nan }
     }
 }
-
-extension HeadTensor {
-    /// Rows `rows` of every head, packed in that order: [heads, rows.count, dim].
-    public func gathering(rows: [Int]) -> HeadTensor {
-        var out = HeadTensor(heads: heads, seq: rows.count, dim: dim)
-        for h in 0..<heads {
-            for (i, r) in rows.enumerated() {
-                let src = offset(head: h, row: r), dst = out.offset(head: h, row: i)
-                for c in 0..<dim { out.data[dst + c] = data[src + c] }
-            }
-        }
-        return out
-    }
-}

@@ -32,6 +32,18 @@ public struct HeadTensor: Sendable, Equatable {
         return Array(data[o..<o + dim])
     }
 
+    /// Rows `rows` of every head, packed in that order: [heads, rows.count, dim].
+    public func gathering(rows: [Int]) -> HeadTensor {
+        var out = HeadTensor(heads: heads, seq: rows.count, dim: dim)
+        for h in 0..<heads {
+            for (i, r) in rows.enumerated() {
+                let src = offset(head: h, row: r), dst = out.offset(head: h, row: i)
+                for c in 0..<dim { out.data[dst + c] = data[src + c] }
+            }
+        }
+        return out
+    }
+
     /// The first position holding NaN or ±Inf, as (head, row, column), if any.
     public func firstNonFinite() -> (head: Int, row: Int, column: Int)? {
         data.withUnsafeBufferPointer { p in
