@@ -33,7 +33,7 @@ enum ResultTable {
         for r in withExtras {
             let pairs = r.extras.map { e -> String in
                 switch e.value {
-                case .number(let x): return "\(e.name)=" + (x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(format: "%.4g", x))
+                case .number(let x): return "\(e.name)=" + ReadableNumbers.value(x, significant: 4, grouped: false)
                 case .text(let t): return "\(e.name)=\(t)"
                 case .perHead(let l): return "\(e.name)=" + (l.count <= 16 ? l.joined(separator: ",") : "[\(l.count) values: --json/--csv]")
                 case .series(let l): return "\(e.name)=" + (l.count <= 8 ? l.map { String(format: "%.3g", $0) }.joined(separator: ",") : "[\(l.count) values: --json/--csv]")

@@ -36,6 +36,14 @@ public enum ReadableNumbers {
         x >= 100 ? String(format: "%.0f", x) : x >= 10 ? String(format: "%.1f", x) : String(format: "%.2f", x)
     }
 
+    /// A method's extra value: a whole number as an integer (thousands grouped when
+    /// `grouped`; the CLI's `name=value` lines leave them out), otherwise `significant`
+    /// significant digits.
+    public static func value(_ x: Double, significant: Int, grouped: Bool) -> String {
+        guard x == x.rounded(), abs(x) < 1e15 else { return String(format: "%.\(significant)g", x) }
+        return grouped ? Self.grouped(Int(x)) : String(Int(x))
+    }
+
     public static func percent(_ x: Double) -> String {
         guard x.isFinite else { return "–" }
         return String(format: "%.1f%%", x * 100)

@@ -55,16 +55,11 @@ public struct ResultColumn: Sendable {
         return [label] + standard + extras.map(extra)
     }
 
-    /// A method extra's number: whole values as grouped counts, others to `significant` digits
-    /// (the table's cells and the Details panel, which has room for more digits).
-    static func extraNumber(_ x: Double, significant: Int) -> String {
-        x == x.rounded() && abs(x) < 1e15 ? ReadableNumbers.grouped(Int(x)) : String(format: "%.\(significant)g", x)
-    }
-
+    /// A method's extra value as a column (numbers to 4 digits; the Details panel shows 6).
     static func extra(_ name: String) -> ResultColumn {
         ResultColumn(name, name.replacingOccurrences(of: "_", with: " "), text: { row in
             switch row.value(of: name) {
-            case .number(let x)?: extraNumber(x, significant: 4)
+            case .number(let x)?: ReadableNumbers.value(x, significant: 4, grouped: true)
             case .int(let i)?: ReadableNumbers.grouped(i)
             case .text(let t)?: t
             case .bool(let b)?: b ? "yes" : "no"

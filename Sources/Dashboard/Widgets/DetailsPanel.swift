@@ -28,7 +28,7 @@ struct DetailsPanel {
             ]
             for e in r.extras {
                 switch e.value {
-                case .number(let x): lines.append((e.name, ResultColumn.extraNumber(x, significant: 6)))
+                case .number(let x): lines.append((e.name, ReadableNumbers.value(x, significant: 6, grouped: true)))
                 case .text(let t): lines.append((e.name, t))
                 case .perHead(let l): lines.append((e.name, l.enumerated().map { "h\($0.offset + 1) \($0.element)" }.joined(separator: "  ")))
                 case .series(let xs):
