@@ -1,4 +1,5 @@
-/// A zero-filled float buffer that worker threads write in disjoint parts; freed with its owner.
+/// A zero-filled float buffer that worker threads write in disjoint parts (MInference's index
+/// estimation, Infini-attention's memory); freed with its owner.
 final class FloatBuffer {
     let shared: SharedPointer<Float>
     let count: Int

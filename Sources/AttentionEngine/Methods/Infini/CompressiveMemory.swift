@@ -17,9 +17,11 @@ final class CompressiveMemory: @unchecked Sendable {
     /// Padded row length of M, z and every σ buffer handed in.
     let stride: Int
     /// [heads][stride][stride]; rows and columns ≥ dim stay zero.
-    private let m: UnsafeMutablePointer<Float>
+    private let mBuffer: FloatBuffer
     /// [heads][stride]
-    private let z: UnsafeMutablePointer<Float>
+    private let zBuffer: FloatBuffer
+    private var m: UnsafeMutablePointer<Float> { mBuffer.shared.base }
+    private var z: UnsafeMutablePointer<Float> { zBuffer.shared.base }
     /// False until the first write: reads before it are exactly zero and are skipped.
     private(set) var isWritten = false
 
@@ -27,15 +29,8 @@ final class CompressiveMemory: @unchecked Sendable {
         self.heads = heads
         self.dim = dim
         stride = (dim + 15) / 16 * 16
-        m = .allocate(capacity: heads * stride * stride)
-        m.initialize(repeating: 0, count: heads * stride * stride)
-        z = .allocate(capacity: heads * stride)
-        z.initialize(repeating: 0, count: heads * stride)
-    }
-
-    deinit {
-        m.deallocate()
-        z.deallocate()
+        mBuffer = FloatBuffer(count: heads * stride * stride)
+        zBuffer = FloatBuffer(count: heads * stride)
     }
 
     /// The state's size as the paper counts it: d·(d + 1) float32 numbers per kv head.
