@@ -95,6 +95,20 @@ public final class QueryBlockAttention {
         return attend(keys: keys, values: values, positions: tilePositions, count: count, causal: causal)
     }
 
+    /// `attend` for a contiguous range of any length: keys `firstKey ..< firstKey + count`,
+    /// `maxKeys` at a time (the tile the scratch was sized for). Returns the entries computed.
+    @discardableResult
+    public func attendTiled(keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
+                            firstKey: Int, count: Int, causal: Bool) -> Int {
+        var visited = 0, j = 0
+        while j < count {
+            let n = min(maxKeys, count - j)
+            visited += attend(keys: keys + j * dim, values: values + j * dim, firstKey: firstKey + j, count: n, causal: causal)
+            j += n
+        }
+        return visited
+    }
+
     /// Attends to `count` gathered keys whose rows are packed contiguously in `keys`/`values`
     /// (stride `dim`) and whose positions, sorted ascending, are `positions`. Sorted positions
     /// keep each query's causally allowed keys a prefix. Used by sparse methods for columns
@@ -224,5 +238,20 @@ public final class QueryBlockAttention {
     /// (for methods that merge partial results); −∞ for a row that saw no key.
     public func logSumExp(row i: Int) -> Float {
         l[i] > 0 ? (m[i] + log2(l[i])) * 0.693147180559945309 : -.infinity
+    }
+
+    /// Joins two attention results over disjoint key sets for one query row: `o` (over the
+    /// first set, log-sum-exp `lo`) becomes the softmax average over both, given `p` over the
+    /// second (`lp`). Returns the joined log-sum-exp. A part whose log-sum-exp is −∞ saw no
+    /// key and contributes nothing. Weights in Double: e^(l − max) of the two parts.
+    public static func join(_ o: UnsafeMutablePointer<Float>, lse lo: Float, with p: UnsafePointer<Float>, lse lp: Float,
+                            dim: Int) -> Float {
+        guard lp > -.infinity else { return lo }
+        guard lo > -.infinity else { o.update(from: p, count: dim); return lp }
+        let top = Double(max(lo, lp))
+        let a = exp(Double(lo) - top), b = exp(Double(lp) - top), inv = 1 / (a + b)
+        let (wo, wp) = (Float(a * inv), Float(b * inv))
+        for c in 0..<dim { o[c] = o[c] * wo + p[c] * wp }
+        return Float(top + log(a + b))
     }
 }

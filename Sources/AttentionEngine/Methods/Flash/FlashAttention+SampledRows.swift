@@ -84,23 +84,13 @@ final class SampledRowsFlashStream: AttentionStream {
                 block.begin(queries: qp.base + state * d, rows: count, firstPosition: count == 1 ? rows[idx0] : 0)
                 let masked = causal && keyCount < keys.count
                 let kvBase = ((head / group) * segment.seq + keys.lowerBound) * d
-                var n = 0, k0 = 0
-                while k0 < keyCount {
-                    let c = min(tiles.k, keyCount - k0)
-                    n += block.attend(keys: kp.base + kvBase + k0 * d, values: vp.base + kvBase + k0 * d,
-                                      firstKey: start + k0, count: c, causal: masked)
-                    k0 += c
-                }
+                let n = block.attendTiled(keys: kp.base + kvBase, values: vp.base + kvBase, firstKey: start, count: keyCount, causal: masked)
                 let partial = UnsafeMutablePointer<Float>.allocate(capacity: count * d)
                 defer { partial.deallocate() }
                 block.finish(into: partial)
                 for i in 0..<count {
-                    let ls = block.logSumExp(row: i), lo = lp.base[state + i]
-                    let l = max(lo, ls) + log(exp(min(lo, ls) - max(lo, ls)) + 1)
-                    let (a, b) = (lo == -.infinity ? 0 : exp(lo - l), exp(ls - l))
-                    let o = op.base + (state + i) * d, p = partial + i * d
-                    for c in 0..<d { o[c] = o[c] * a + p[c] * b }
-                    lp.base[state + i] = l
+                    lp.base[state + i] = QueryBlockAttention.join(op.base + (state + i) * d, lse: lp.base[state + i],
+                                                                  with: partial + i * d, lse: block.logSumExp(row: i), dim: d)
                 }
                 visited.add(n, ordering: .relaxed)
             }

@@ -126,12 +126,7 @@ final class InfiniRun: @unchecked Sendable {
             let block = QueryBlockAttention(dim: d, maxRows: tiles.q, maxKeys: tiles.k)
             block.begin(queries: view.q.base.base + head * view.q.headStride + r0 * d, rows: count, firstPosition: c0 + r0)
             let keyEnd = causal ? r0 + count : rows.count
-            var visited = 0, k0 = 0
-            while k0 < keyEnd {
-                let n = min(tiles.k, keyEnd - k0)
-                visited += block.attend(keys: keys + k0 * d, values: values + k0 * d, firstKey: c0 + k0, count: n, causal: causal)
-                k0 += n
-            }
+            let visited = block.attendTiled(keys: keys, values: values, firstKey: c0, count: keyEnd, causal: causal)
             block.finish(into: out)
             for i in 0..<count { tally.add(row: c0 + r0 + i, cols: c0..<c0 + (causal ? r0 + i + 1 : rows.count)) }
             localEntries.add(visited, ordering: .relaxed)

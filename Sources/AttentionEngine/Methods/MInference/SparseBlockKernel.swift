@@ -165,15 +165,9 @@ struct SparseBlockKernel: Sendable {
     /// Keys `keys` in tiles. With `positionShift` s, key j counts as position j + s for the
     /// causal test, so row i takes exactly the keys j ≤ i − s.
     private func attendRange(_ attention: QueryBlockAttention, kvBase: Int, keys: Range<Int>, positionShift: Int) -> Int {
-        var visited = 0
-        var j = keys.lowerBound
-        while j < keys.upperBound {
-            let count = min(tileK, keys.upperBound - j)
-            visited += attention.attend(keys: tensors.k.base + kvBase + j * dim, values: tensors.v.base + kvBase + j * dim,
-                                        firstKey: j + positionShift, count: count, causal: true)
-            j += count
-        }
-        return visited
+        let first = kvBase + keys.lowerBound * dim
+        return attention.attendTiled(keys: tensors.k.base + first, values: tensors.v.base + first,
+                                     firstKey: keys.lowerBound + positionShift, count: keys.count, causal: true)
     }
 
     /// Keys of short ranges and single columns, copied `tileK` at a time into the gather
@@ -256,13 +250,8 @@ struct SparseBlockKernel: Sendable {
         visited += reversed.attend(keys: scratch.gatheredK, values: scratch.gatheredV, firstKey: 1, count: edge, causal: true)
         reversed.finish(into: edgeOut)
         for t in 0..<rows {
-            let l1 = Double(attention.logSumExp(row: t)), l2 = Double(reversed.logSumExp(row: rows - 1 - t))
-            guard l2 > -.infinity else { continue }
-            let m = max(l1, l2)
-            let w1 = Float(exp(l1 - m)), w2 = Float(exp(l2 - m))
-            let inv = 1 / (w1 + w2)
-            let o = out + t * dim, e = edgeOut + (rows - 1 - t) * dim
-            for c in 0..<dim { o[c] = (w1 * o[c] + w2 * e[c]) * inv }
+            _ = QueryBlockAttention.join(out + t * dim, lse: attention.logSumExp(row: t),
+                                         with: edgeOut + (rows - 1 - t) * dim, lse: reversed.logSumExp(row: rows - 1 - t), dim: dim)
         }
         return visited
     }
