@@ -35,3 +35,27 @@ public struct SharedReadPointer<T>: @unchecked Sendable {
     public let base: UnsafePointer<T>
     public init(_ base: UnsafePointer<T>) { self.base = base }
 }
+
+/// Per-item results written from worker threads into preallocated slots, each slot by
+/// exactly one worker, read after all workers finished.
+final class ResultSlots<T: Sendable>: @unchecked Sendable {
+    private let slots: UnsafeMutablePointer<T?>
+    let count: Int
+
+    init(count: Int) {
+        self.count = count
+        slots = .allocate(capacity: max(count, 1))
+        slots.initialize(repeating: nil, count: max(count, 1))
+    }
+
+    deinit {
+        slots.deinitialize(count: max(count, 1))
+        slots.deallocate()
+    }
+
+    /// Each index must be written by one worker only.
+    func set(_ i: Int, _ value: T) { slots[i] = value }
+    func get(_ i: Int) -> T? { slots[i] }
+    /// All slots, once every one was set.
+    var values: [T] { (0..<count).map { slots[$0]! } }
+}
