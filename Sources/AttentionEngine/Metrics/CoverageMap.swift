@@ -28,6 +28,19 @@ public struct CoverageMap: Sendable, Equatable {
 
     /// As a tensor, for `--save-maps` (heads × grid × grid).
     public var tensor: HeadTensor { HeadTensor(heads: heads, seq: grid, dim: grid, data: values) }
+
+    /// Per head, the share of all mask-allowed (query, key) entries the method computed: each
+    /// cell's share weighted by its allowed entries (a causal diagonal cell holds about half
+    /// a full cell's), which is the kernel's counted entries over the dense count.
+    public func computedShares(causal: Bool) -> [Double] {
+        let allowed = GridPartition(seq: seq, cells: grid).allowedEntries(causal: causal)
+        let total = Double(allowed.reduce(0, +)), cells = grid * grid
+        return (0..<heads).map { head in
+            var computed = 0.0
+            for i in allowed.indices where allowed[i] > 0 { computed += Double(values[head * cells + i]) * Double(allowed[i]) }
+            return total > 0 ? computed / total : 0
+        }
+    }
 }
 
 /// Integer cell boundaries shared by coverage and attention maps.
@@ -51,6 +64,13 @@ public struct GridPartition: Sendable {
         var total = 0
         for r in rows where r >= cols.lowerBound { total += min(r + 1, cols.upperBound) - cols.lowerBound }
         return total
+    }
+
+    /// `allowedEntries` of every cell, row-major [cells][cells].
+    public func allowedEntries(causal: Bool) -> [Int] {
+        var allowed = [Int](repeating: 0, count: cells * cells)
+        for r in 0..<cells { for c in 0..<cells { allowed[r * cells + c] = allowedEntries(rowCell: r, colCell: c, causal: causal) } }
+        return allowed
     }
 }
 
@@ -82,9 +102,7 @@ public final class CoverageRecorder: Sendable {
 
     /// Counts divided by the mask-allowed entries of each cell.
     public func finish(causal: Bool) -> CoverageMap {
-        let g = partition.cells
-        var allowed = [Int](repeating: 0, count: g * g)
-        for r in 0..<g { for c in 0..<g { allowed[r * g + c] = partition.allowedEntries(rowCell: r, colCell: c, causal: causal) } }
+        let g = partition.cells, allowed = partition.allowedEntries(causal: causal)
         let values: [Float] = counts.withLock { c in
             c.indices.map { i in
                 let a = allowed[i % (g * g)]

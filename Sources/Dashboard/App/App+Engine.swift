@@ -74,7 +74,7 @@ extension App {
                 s.rows[i].status = .done
                 s.rows[i].result = r.row
                 s.rows[i].coverage = r.coverage
-                s.rows[i].computedShares = r.coverage.map { HeatGrid.computedShares($0, causal: r.row.causal) }
+                s.rows[i].computedShares = r.coverage?.computedShares(causal: r.row.causal)
             }
             state.history[r.row.label, default: []].append(r.row.latencyMs)
         }

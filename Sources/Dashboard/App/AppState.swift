@@ -57,7 +57,8 @@ public struct RowState: Sendable {
     public var status: Status
     public var result: ResultRow?
     public var coverage: CoverageMap?
-    /// Per head, the share of allowed entries `coverage` says were computed (`HeatGrid.computedShares`).
+    /// Per head, the share of allowed entries `coverage` says were computed, worked out once
+    /// when the result arrives (`CoverageMap.computedShares`), not per frame.
     public var computedShares: [Double]?
 }
 

@@ -52,22 +52,6 @@ public struct HeatGrid: Sendable {
         return HeatGrid(rows: rows, cols: cols, values: out, scale: .linear)
     }
 
-    /// Per head, the share of all mask-allowed (query, key) entries the method computed:
-    /// each grid cell's share weighted by its allowed entries (a causal diagonal cell holds
-    /// about half a full cell's), so it equals the attention kernel's counted FLOPs over the
-    /// dense count. Computed once per result, not per frame (the weights cost O(grid·N)).
-    public static func computedShares(_ map: CoverageMap, causal: Bool) -> [Double] {
-        let g = map.grid, partition = GridPartition(seq: map.seq, cells: g)
-        var allowed = [Double](repeating: 0, count: g * g)
-        for r in 0..<g { for c in 0..<g { allowed[r * g + c] = Double(partition.allowedEntries(rowCell: r, colCell: c, causal: causal)) } }
-        let total = allowed.reduce(0, +)
-        return (0..<map.heads).map { head in
-            var computed = 0.0
-            for i in allowed.indices where allowed[i] > 0 { computed += Double(map.values[head * g * g + i]) * allowed[i] }
-            return total > 0 ? computed / total : 0
-        }
-    }
-
     /// Attention mass per display cell: summed over the keys it spans, averaged over the
     /// query rows it spans that the reference checked. With `coverage`, only the mass in
     /// what the method did not compute (attention × (1 − coverage), per grid cell).
