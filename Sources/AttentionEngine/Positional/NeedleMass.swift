@@ -35,13 +35,7 @@ public enum NeedleMass {
 
     /// The last `rows` rows of every head of `t` (all of them when it is shorter).
     static func lastRows(of t: HeadTensor, _ rows: Int) -> HeadTensor {
-        let count = min(max(rows, 0), t.seq), first = t.seq - count
-        var out = HeadTensor(heads: t.heads, seq: count, dim: t.dim)
-        for h in 0..<t.heads {
-            let from = t.offset(head: h, row: first)
-            out.data.replaceSubrange(out.offset(head: h, row: 0)..<out.offset(head: h, row: count), with: t.data[from..<from + count * t.dim])
-        }
-        return out
+        t.gathering(rows: Array(max(0, t.seq - max(rows, 0))..<t.seq))
     }
 
     /// `q` holds the query rows at positions k.seq − q.seq ..< k.seq.
