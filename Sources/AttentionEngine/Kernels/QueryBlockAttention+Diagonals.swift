@@ -47,7 +47,6 @@ extension QueryBlockAttention {
 /// of broadcast: 6 accumulators + the shared vector = 14 ymm registers with AVX2. Six is
 /// `LaneBlockKernels.width`, so both paths share the score tile and column groups.
 enum DiagonalLaneKernels {
-
     /// s_t[ℓ] = Σ_c Qᵀ[c][ℓ] · slot_t[c][ℓ], slot rows `SlidingTransposedKeys.width` apart.
     @inline(__always)
     static func scores(qt: UnsafePointer<Float>, dim: Int, _ k: Six<UnsafePointer<Float>>) -> Six<SIMD16<Float>> {
