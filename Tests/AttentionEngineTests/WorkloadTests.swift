@@ -96,58 +96,59 @@ final class WorkloadTests: XCTestCase {
     // MARK: Structure of the attention the llm workload produces
 
     func testLLMHasSinksLocalWindowStripesSlashesAndTopicsThatRandomLacks() throws {
-        let llm = try AttentionStructure(workload: .llm)
-        let random = try AttentionStructure(workload: .random)
+        let llm = try StructureFixture(workload: .llm)
+        let random = try StructureFixture(workload: .random)
         // Sinks: the first keys take many times their uniform share, pooled over heads.
-        XCTAssertGreaterThan(llm.sink.lift, 10, "sink mass \(llm.sink)")
-        XCTAssertLessThan(random.sink.lift, 2, "random sink mass \(random.sink)")
+        XCTAssertGreaterThan(llm.lift(.sink), 10, "sinks \(llm.pooled)")
+        XCTAssertLessThan(random.lift(.sink), 2, "random sinks \(random.pooled)")
         // Local window: the last 64 keys take many times their uniform share.
-        XCTAssertGreaterThan(llm.window.lift, 4, "window mass \(llm.window)")
-        XCTAssertLessThan(random.window.lift, 1.5, "random window mass \(random.window)")
+        XCTAssertGreaterThan(llm.lift(.window), 4)
+        XCTAssertLessThan(random.lift(.window), 1.5)
         // Stripes: a stripe key (outside sinks and window) outweighs an ordinary key.
-        XCTAssertGreaterThan(llm.stripe.lift, 20, "stripe mass \(llm.stripe)")
-        XCTAssertLessThan(random.stripe.lift, 2, "random stripe mass \(random.stripe)")
+        XCTAssertGreaterThan(llm.lift(.stripe), 20)
+        XCTAssertLessThan(random.lift(.stripe), 2)
         // Slash lines at the heads' offsets beyond the window.
-        XCTAssertGreaterThan(llm.slash.lift, 5, "slash mass \(llm.slash)")
-        XCTAssertLessThan(random.slash.lift, 2, "random slash mass \(random.slash)")
+        XCTAssertGreaterThan(llm.lift(.slash), 5)
+        XCTAssertLessThan(random.lift(.slash), 2)
         // Topic heads weigh keys of their query's topic above other keys.
-        XCTAssertGreaterThan(llm.topic.lift, 3, "topic mass \(llm.topic)")
-        XCTAssertLessThan(random.topic.lift, 1.5, "random topic mass \(random.topic)")
-        // Attention is concentrated but not one-hot.
-        XCTAssertGreaterThan(llm.entropy, 1, "mean row entropy (nats)")
-        XCTAssertLessThan(llm.entropy, 0.5 * log(Double(llm.inputs.seq)), "mean row entropy (nats)")
-        XCTAssertGreaterThan(random.entropy, 0.9 * log(Double(llm.inputs.seq) / 2))
+        XCTAssertGreaterThan(llm.lift(.topic), 3)
+        XCTAssertLessThan(random.lift(.topic), 1.5)
+        // Attention is concentrated but not one-hot; on random inputs it is nearly uniform.
+        XCTAssertGreaterThan(llm.pooled.entropy, 1, "mean row entropy (nats)")
+        XCTAssertLessThan(llm.pooled.entropy, 0.5 * log(Double(llm.inputs.seq)), "mean row entropy (nats)")
+        XCTAssertGreaterThan(random.pooled.entropyShare, 0.9, "random entropy / ln(keys)")
+        XCTAssertLessThan(llm.pooled.entropyShare, 0.5, "llm entropy / ln(keys)")
     }
 
     func testHeadsFavourDifferentPatterns() throws {
-        let llm = try AttentionStructure(workload: .llm)
-        XCTAssertGreaterThanOrEqual(Set(llm.plans.map(\.kind)).count, 2, "head kinds \(llm.plans.map(\.kind))")
-        let windows = llm.perHeadWindowMass
+        let llm = try StructureFixture(workload: .llm)
+        XCTAssertGreaterThanOrEqual(Set(llm.features.plans.map(\.kind)).count, 2, "head kinds \(llm.features.plans.map(\.kind))")
+        let windows = llm.structure.perHead.map { $0.mass(.window)! }
         XCTAssertGreaterThan(windows.max()! / windows.min()!, 2, "local mass per head \(windows)")
     }
 
     /// The local window and the slash lines come from the positional stage: the same
     /// content without RoPE loses them.
     func testRopeCreatesTheLocalAndSlashStructure() throws {
-        let rotated = try AttentionStructure(workload: .llm)
-        let unrotated = try AttentionStructure(workload: .llm, rope: RopeSettings.Mode.none)
-        XCTAssertLessThan(unrotated.window.lift, rotated.window.lift / 4, "window \(unrotated.window) vs \(rotated.window)")
-        XCTAssertLessThan(unrotated.slash.lift, 2, "slash \(unrotated.slash)")
+        let rotated = try StructureFixture(workload: .llm)
+        let unrotated = try StructureFixture(workload: .llm, rope: RopeSettings.Mode.none)
+        XCTAssertLessThan(unrotated.lift(.window), rotated.lift(.window) / 4, "window \(unrotated.pooled) vs \(rotated.pooled)")
+        XCTAssertLessThan(unrotated.lift(.slash), 2, "slash \(unrotated.pooled)")
     }
 
     /// Content follows the run's RoPE pairing: with GPT-J interleaved pairs the structure holds.
     func testStructureFollowsTheRopeStyle() throws {
-        let interleaved = try AttentionStructure(workload: .llm, style: .interleaved)
-        XCTAssertGreaterThan(interleaved.window.lift, 4)
-        XCTAssertGreaterThan(interleaved.slash.lift, 5)
-        XCTAssertGreaterThan(interleaved.sink.lift, 10)
+        let interleaved = try StructureFixture(workload: .llm, style: .interleaved)
+        XCTAssertGreaterThan(interleaved.lift(.window), 4)
+        XCTAssertGreaterThan(interleaved.lift(.slash), 5)
+        XCTAssertGreaterThan(interleaved.lift(.sink), 10)
     }
 
     // MARK: Needle
 
     func testNeedleIsPlantedDeepAndRetrievedByTheLastQueries() throws {
         let n = 4096
-        let spec = AttentionStructure.spec(workload: .needle, seq: n)
+        let spec = StructureFixture.spec(workload: .needle, seq: n)
         let inputs = try InputPreparation.prepare(spec)
         let position = try XCTUnwrap(inputs.annotations.needlePosition)
         XCTAssertTrue((n / 10...3 * n / 10).contains(position), "needle at \(position)")
@@ -167,19 +168,19 @@ final class WorkloadTests: XCTestCase {
         // Earlier queries treat it as an ordinary key; on random inputs nobody looks at it.
         let early = try Reference.compute(inputs, rows: Array(n - 200..<n - 136), threads: 2)
         XCTAssertLessThan(early.recall(of: FixedKeys { _, _ in [position..<position + 1] }, inputs: inputs, threads: 2), 0.05)
-        let random = try InputPreparation.prepare(AttentionStructure.spec(workload: .random, seq: n))
+        let random = try InputPreparation.prepare(StructureFixture.spec(workload: .random, seq: n))
         let randomRef = try Reference.compute(random, rows: last, threads: 2)
         XCTAssertLessThan(randomRef.recall(of: FixedKeys { _, _ in [position..<position + 1] }, inputs: random, threads: 2), 0.01)
     }
 
     func testNeedleWorkloadWorksOnTinySequences() throws {
         for n in [1, 2, 5, 64] {
-            let inputs = try InputPreparation.prepare(AttentionStructure.spec(workload: .needle, seq: n))
+            let inputs = try InputPreparation.prepare(StructureFixture.spec(workload: .needle, seq: n))
             XCTAssertTrue((0..<n).contains(try XCTUnwrap(inputs.annotations.needlePosition)))
             XCTAssertNil(inputs.q.firstNonFinite())
         }
         for d in [1, 2, 3, 5] {
-            var spec = AttentionStructure.spec(workload: .llm, seq: 70)
+            var spec = StructureFixture.spec(workload: .llm, seq: 70)
             spec.headDim = d
             XCTAssertNil(try InputPreparation.prepare(spec).k.firstNonFinite(), "d = \(d)")
         }
