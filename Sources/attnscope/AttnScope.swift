@@ -12,7 +12,7 @@ struct AttnScope: ParsableCommand {
             With no subcommand in a terminal, opens the dashboard. Headless: `attnscope run`.
             Exit codes: 0 ok, 64 bad usage, 65 bad input data, 70 internal error, 130 interrupted.
             """,
-        subcommands: [RunCommand.self, TUICommand.self, PresetsCommand.self, RopeCommand.self, BenchCommand.self])
+        subcommands: [RunCommand.self, TUICommand.self, PresetsCommand.self, RopeCommand.self, StructureCommand.self, BenchCommand.self])
 
     /// No subcommand: the dashboard if stdin and stdout are a known terminal; otherwise one
     /// line on stderr, nothing on stdout, exit 64.

@@ -68,9 +68,7 @@ struct RopeSearchCommand: ParsableCommand {
     }
 
     func prepare() throws -> (SearchSpace, FactorSearchSettings, AttentionInputs, Int) {
-        let ignored = [("--method", !setup.methods.isEmpty), ("--repeat", setup.repeat != nil), ("--warmup", setup.warmup != nil),
-                       ("--reference-rows", setup.referenceRows != nil)]
-        if let (flag, _) = ignored.first(where: { $0.1 }) { throw EngineError.usage("\(flag) has no meaning for rope search") }
+        try setup.rejectRunOnlyFlags(in: "rope search")
         let spec = try setup.spec()
         guard timeout > 0, timeout.isFinite else { throw EngineError.usage("--timeout \(timeout) must be a positive number of seconds") }
         guard fidelityRows >= 1 else { throw EngineError.usage("--fidelity-rows \(fidelityRows) must be at least 1") }

@@ -27,6 +27,14 @@ struct RunOptions: ParsableArguments {
     @Option(name: .customLong("method"), help: "NAME[:key=value,...] (repeatable; key=\"a,b\" for a value with commas). Methods: \(MethodRegistry.all.map(\.name).joined(separator: ", ")).")
     var methods: [String] = []
 
+    /// For subcommands that only prepare inputs: a flag that sets up timed method runs is a
+    /// usage error there, named so the user knows it was not silently ignored.
+    func rejectRunOnlyFlags(in command: String) throws {
+        let runOnly = [("--method", !methods.isEmpty), ("--repeat", `repeat` != nil), ("--warmup", warmup != nil),
+                       ("--reference-rows", referenceRows != nil)]
+        if let (flag, _) = runOnly.first(where: { $0.1 }) { throw EngineError.usage("\(flag) has no meaning for \(command)") }
+    }
+
     /// The preset (or defaults) with every given flag applied, validated.
     func spec() throws -> RunSpec {
         if inputs != nil {

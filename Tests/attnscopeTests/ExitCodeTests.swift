@@ -33,6 +33,9 @@ final class ExitCodeTests: XCTestCase {
         try assertFails(["run", "--threads", "0"], status: 64, mentions: "--threads")
         try assertFails(["run", "--reference-rows", "zero"], status: 64, mentions: "--reference-rows")
         try assertFails(["run", "--workload", "gibberish"], status: 64, mentions: "gibberish")
+        try assertFails(["structure", "--seq", "40", "--rows", "0"], status: 64, mentions: "--rows 0")
+        try assertFails(["structure", "--seq", "40", "--from", "40"], status: 64, mentions: "--from 40 is out of range: 0…39")
+        try assertFails(["structure", "--seq", "40", "--method", "flash"], status: 64, mentions: "--method has no meaning for structure")
     }
 
     func testBadInputFilesAreDataErrors() throws {
