@@ -14,8 +14,11 @@ struct StructureCommand: ParsableCommand {
 
             For generated inputs the mass is also split over the `llm` generator's features for the same seed and shape (disjoint, in this order): the `needle` workload's planted key, sink keys 0–3, the window of 64 keys ending at the query, stripe keys, slash lines (±2 keys around each of the head's offsets), same-topic keys (topic heads) and ordinary keys. Lift is the median over rows of a class's mass per key over an ordinary key's (needle, sinks and window: over the uniform share). On `random` the same keys show no lift.
 
-            Examples: attnscope structure --workload llm --seq 131072 --heads 8 --kv-heads 4 --head-dim 128
-                      attnscope structure --workload needle --seq 4096 --from 4032 --rows 64   (the rows that look for the needle)
+            Only the last 64 queries look for the needle: measure them with --from N−64 --rows 64.
+
+            Examples:
+              attnscope structure --workload llm --seq 131072 --heads 8 --kv-heads 4
+              attnscope structure --workload needle --seq 4096 --from 4032 --rows 64
             """)
 
     @OptionGroup var setup: RunOptions
