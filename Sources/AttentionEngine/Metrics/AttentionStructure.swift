@@ -11,8 +11,8 @@ import Foundation
 /// and how many of the largest p_j it takes to hold 90% of the mass. Per class: its mass,
 /// and its lift, the median over rows of (mass per key of the class) / (mass per ordinary
 /// key) — 1 when the class is not special; for the needle, sinks and window the lift
-/// compares with the uniform share 1 / (keys seen) instead. Lifts against ordinary keys need at least 32
-/// of them in the row.
+/// compares with the uniform share 1 / (keys seen) instead. Lifts against ordinary keys
+/// need at least 32 of them in the row.
 public struct AttentionStructure: Sendable {
     /// Means over a set of rows (one head's, or every head's).
     public struct Summary: Sendable, Equatable {
@@ -35,7 +35,8 @@ public struct AttentionStructure: Sendable {
     public let perHead: [Summary]
     public let pooled: Summary
 
-    /// `rowCount` positions evenly spaced from `first` to N − 1 (fewer if the range is shorter).
+    /// `count` positions evenly spaced from `first` to N − 1 (fewer if the range is shorter);
+    /// N − 1 alone when `count` is 1.
     public static func sampledRows(seq: Int, first: Int, count: Int) -> [Int] {
         let lo = min(max(0, first), seq - 1), span = seq - 1 - lo
         guard count > 1, span > 0 else { return [seq - 1] }
@@ -74,17 +75,11 @@ struct RowStats: Sendable {
 
     init(_ inputs: AttentionInputs, pointers p: InputPointers, head h: Int, row i: Int, features: LLMFeatureKeys?) {
         let n = inputs.seq, d = inputs.headDim
-        let keys = inputs.causal ? i + 1 : n
+        let keys = FlopCount.allowedKeys(row: i, seq: n, causal: inputs.causal)
         let q = p.q.base + inputs.q.offset(head: h, row: i)
         let kBase = p.k.base + inputs.k.offset(head: h / inputs.groupSize, row: 0)
         let scale = 1 / Double(d).squareRoot()
-        var s = [Double](repeating: 0, count: keys)
-        for j in 0..<keys {
-            let k = kBase + j * d
-            var dot = 0.0
-            for c in 0..<d { dot += Double(q[c]) * Double(k[c]) }
-            s[j] = dot * scale
-        }
+        let s = (0..<keys).map { Reference.dot(q, kBase + $0 * d, d) * scale }
         let top = s.max()!
         let lse = top + log(s.reduce(0) { $0 + exp($1 - top) })
         var prob = s.map { exp($0 - lse) }
