@@ -15,7 +15,7 @@ import Foundation
 /// need at least 32 of them in the row.
 public struct AttentionStructure: Sendable {
     /// Means over a set of rows (one head's, or every head's).
-    public struct Summary: Sendable, Equatable {
+    public struct Summary: Sendable {
         public var rows = 0
         public var entropy = 0.0
         /// Mean of H / ln(keys seen): 1 for uniform attention, 0 for one-hot.
