@@ -28,6 +28,13 @@ final class NPYFileTests: XCTestCase {
         }
     }
 
+    func testReadsADataSliceInPlace() throws {
+        let file = npy(shape: "(1, 2)", payload: bytes([Float](arrayLiteral: 7, -8)))
+        let sliced = (Data([1, 2, 3]) + file).dropFirst(3)
+        XCTAssertEqual(sliced.startIndex, 3)
+        XCTAssertEqual(try NPYFile.decode(sliced, name: "s.npy").data, [7, -8])
+    }
+
     func testConvertsFloat16AndFloat64() throws {
         let half: [Float16] = [0.5, -2, 65504, 0.000061035156]
         let t16 = try NPYFile.decode(npy(descr: "<f2", shape: "(1, 2, 2)", payload: bytes(half)), name: "h.npy")
@@ -48,6 +55,10 @@ final class NPYFileTests: XCTestCase {
             (npy(shape: "(1, 1, 2, 2)", payload: four), "dimensions"),
             (Data("not numpy at all".utf8), "bad magic"),
             (npy(version: 9, shape: "(2, 2)", payload: four), "version 9"),
+            // A header may claim any shape: no overflow trap, no allocation before the size check.
+            (npy(shape: "(4294967296, 4294967296, 2)", payload: four), "too large"),
+            (npy(descr: "<f8", shape: "(1, 1048576, 1099511627776)", payload: four), "too large"),
+            (npy(shape: "(1024, 1048576, 1024)", payload: four), "truncated data"),
         ]
         for (data, expected) in cases {
             XCTAssertThrowsError(try NPYFile.decode(data, name: "bad.npy")) { error in

@@ -16,7 +16,11 @@ public enum NPYFile {
     }
 
     public static func decode(_ data: Data, name: String) throws -> HeadTensor {
-        let bytes = [UInt8](data)
+        // Read in place: a copy of the file's bytes would add the file's size to peak memory.
+        try data.withUnsafeBytes { try decode($0, name: name) }
+    }
+
+    static func decode(_ bytes: UnsafeRawBufferPointer, name: String) throws -> HeadTensor {
         func fail(_ why: String) -> EngineError { .data("\(name): \(why)") }
         guard bytes.count >= 10, Array(bytes[0..<6]) == magic else { throw fail("not a .npy file (bad magic)") }
         let major = bytes[6]
@@ -46,7 +50,6 @@ public enum NPYFile {
         guard !fields.fortranOrder else { throw fail("Fortran-order arrays are not supported; save with C order (np.ascontiguousarray)") }
         let (heads, seq, dim) = shape.count == 2 ? (1, shape[0], shape[1]) : (shape[0], shape[1], shape[2])
         guard heads > 0, seq > 0, dim > 0 else { throw fail("shape \(shapeText(shape)) is empty") }
-        let count = heads * seq * dim
         let payload = headerStart + headerLength
         let width: Int
         switch fields.descr {
@@ -56,19 +59,22 @@ public enum NPYFile {
         default:
             throw fail("dtype '\(fields.descr)' is not supported; expected little-endian float32 ('<f4'), float16 ('<f2') or float64 ('<f8')")
         }
-        guard bytes.count - payload >= count * width else {
-            throw fail("truncated data: shape \(shapeText(shape)) needs \(count * width) bytes, file has \(bytes.count - payload)")
+        // A header may claim any shape: multiply with overflow checks before trusting it.
+        let (rows, o1) = heads.multipliedReportingOverflow(by: seq)
+        let (count, o2) = rows.multipliedReportingOverflow(by: dim)
+        let (needed, o3) = count.multipliedReportingOverflow(by: width)
+        guard !(o1 || o2 || o3) else { throw fail("shape \(shapeText(shape)) is too large to be a real array") }
+        guard bytes.count - payload >= needed else {
+            throw fail("truncated data: shape \(shapeText(shape)) needs \(needed) bytes, file has \(bytes.count - payload)")
         }
         var values = [Float](repeating: 0, count: count)
-        bytes.withUnsafeBytes { raw in
-            let base = raw.baseAddress! + payload
-            values.withUnsafeMutableBufferPointer { out in
-                for i in 0..<count {
-                    switch width {
-                    case 4: out[i] = Float(bitPattern: UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
-                    case 2: out[i] = Float(Float16(bitPattern: UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))))
-                    default: out[i] = Float(Double(bitPattern: UInt64(littleEndian: base.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))))
-                    }
+        let base = bytes.baseAddress! + payload
+        values.withUnsafeMutableBufferPointer { out in
+            for i in 0..<count {
+                switch width {
+                case 4: out[i] = Float(bitPattern: UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+                case 2: out[i] = Float(Float16(bitPattern: UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))))
+                default: out[i] = Float(Double(bitPattern: UInt64(littleEndian: base.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))))
                 }
             }
         }
