@@ -93,7 +93,7 @@ final class AppScriptTests: XCTestCase {
     func testFailedRunShowsTheEngineMessage() {
         let (app, launcher, _) = Fixtures.app()
         Fixtures.keys(app, .char("r"))
-        app.handle(.engine(.jobEnded(job: launcher.jobs[0].job, .failed("--inputs /x: no such directory"))))
+        app.handle(.engine(.jobEnded(job: launcher.jobs[0].job, .failed(.data("--inputs /x: no such directory")))))
         XCTAssertEqual(app.state.toast?.text, "--inputs /x: no such directory")
         XCTAssertTrue(app.state.toast!.isError)
     }

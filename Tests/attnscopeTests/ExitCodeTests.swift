@@ -38,6 +38,17 @@ final class ExitCodeTests: XCTestCase {
         try assertFails(["structure", "--seq", "40", "--method", "flash"], status: 64, mentions: "--method has no meaning for structure")
     }
 
+    /// Inputs no machine can hold are refused before anything is allocated (an allocation
+    /// failure would trap), by every command that makes them.
+    func testSetupsTooLargeForMemoryAreUsageErrors() throws {
+        let huge = ["--seq", "16777216", "--heads", "1024", "--kv-heads", "1024", "--head-dim", "1024"]
+        try assertFails(["run"] + huge, status: 64, mentions: "holding Q, K, V and an output at N=16777216, H=1024")
+        try assertFails(["structure"] + huge, status: 64, mentions: "GiB of memory and this machine has")
+        let preset = try temporaryDirectory() + "/huge.json"
+        try Data(#"{"seq": 16777216, "heads": 1024, "kv_heads": 1024, "head_dim": 1024}"#.utf8).write(to: URL(fileURLWithPath: preset))
+        try assertFails(["tui", "--snapshot", "100x30", "--preset", preset], status: 64, mentions: "lower --seq, --heads")
+    }
+
     func testBadInputFilesAreDataErrors() throws {
         let dir = try temporaryDirectory()
         try assertFails(["run", "--inputs", dir + "/nope"], status: 65, mentions: "no such directory")

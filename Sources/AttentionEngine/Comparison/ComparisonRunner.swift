@@ -51,7 +51,7 @@ public struct ComparisonRunner: Sendable {
             return try runStreamed(streaming, cancellation: cancellation, listener: listener)
         }
         listener(.stage("preparing inputs"))
-        let inputs = try InputPreparation.prepare(spec)
+        let inputs = try InputPreparation.prepare(spec, withOutput: true)
         try cancellation.checkCancelled()
         // With --inputs the shape comes from the files: report that one, not the spec's defaults.
         var reported = spec

@@ -3,9 +3,15 @@ import Foundation
 /// Turns a run spec into the inputs every variant shares: content from the workload
 /// generator or from .npy files, then the run-level positional stage.
 public enum InputPreparation {
-    public static func prepare(_ spec: RunSpec) throws -> AttentionInputs {
+    /// Generated inputs are first checked to fit in memory, with room for one output
+    /// beside them if `withOutput` (a comparison run holds one variant's output at a time).
+    public static func prepare(_ spec: RunSpec, withOutput: Bool = false) throws -> AttentionInputs {
         guard let dir = spec.inputs else {
-            return GeneratedInputs(spec: spec).segment(0..<spec.seq, threads: spec.threads)
+            let source = GeneratedInputs(spec: spec), s = source.shape
+            try MemoryBudget.require(MemoryBudget.generatedInputBytes(s, rotated: source.rotation != nil, output: withOutput),
+                                     for: "holding Q, K, V\(withOutput ? " and an output" : "") at N=\(s.seq), H=\(s.heads), G=\(s.kvHeads), d=\(s.headDim)",
+                                     remedy: "lower --seq, --heads, --kv-heads or --head-dim")
+            return source.segment(0..<spec.seq, threads: spec.threads)
         }
         var inputs = try load(directory: dir, causal: spec.causal)
         inputs.rope = spec.ropeSettings

@@ -26,8 +26,7 @@ final class SlidingTransposedKeys: @unchecked Sendable {
     init(keys: UnsafePointer<Float>, values: UnsafePointer<Float>, kvHeads: Int, seq: Int, dim: Int, threads: Int) {
         self.seq = seq
         self.dim = dim
-        // Loads start at positions up to N + 30 and read 16 floats.
-        chunks = (seq + 2 * Self.shift) / 16 + 1
+        chunks = Self.chunkCount(seq: seq)
         self.kvHeads = kvHeads
         perHead = chunks * dim * Self.width
         let perHead = perHead
@@ -59,7 +58,15 @@ final class SlidingTransposedKeys: @unchecked Sendable {
     }
 
     /// Bytes held (K and V).
-    var bytes: Int { 2 * 4 * kvHeads * perHead }
+    var bytes: Int { Self.bytes(kvHeads: kvHeads, seq: seq, dim: dim) }
+
+    /// Bytes the layout of `kvHeads` heads of K and V would hold: checked before building it.
+    static func bytes(kvHeads: Int, seq: Int, dim: Int) -> Int {
+        2 * MemoryLayout<Float>.size * kvHeads * chunkCount(seq: seq) * dim * width
+    }
+
+    /// Chunks per head: loads start at positions up to N + 30 and read 16 floats.
+    private static func chunkCount(seq: Int) -> Int { (seq + 2 * shift) / 16 + 1 }
 
     /// Float offset of the 16 keys key0 … key0+15 (key0 ≥ −16) of kv head `head`, dimension 0;
     /// dimension j is `width·j` further on.

@@ -89,7 +89,7 @@ extension App {
         switch phase {
         case .finished: s.stage = "done"
         case .cancelled: s.stage = "cancelled"; toast("run cancelled")
-        case .failed(let m): s.stage = "failed"; toast(m, error: true)
+        case .failed(let e): s.stage = "failed"; toast(e.message, error: true)
         case .running: break
         }
         state.session = s
@@ -113,7 +113,7 @@ extension App {
         switch phase {
         case .finished: state.sweep?.stage = "done"
         case .cancelled: state.sweep?.stage = "cancelled"; toast("sweep cancelled")
-        case .failed(let m): state.sweep?.stage = "failed"; toast(m, error: true)
+        case .failed(let e): state.sweep?.stage = "failed"; toast(e.message, error: true)
         case .running: break
         }
     }

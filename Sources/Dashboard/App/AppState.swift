@@ -41,7 +41,8 @@ public struct Variant: Equatable, Sendable {
 /// A comparison or sweep from start to end.
 public enum JobPhase: Equatable, Sendable {
     case running, finished, cancelled
-    case failed(String)
+    /// With the engine's error, whose kind `--snapshot` turns into its exit code.
+    case failed(EngineError)
 }
 
 /// One variant's line in the results table.

@@ -96,7 +96,7 @@ public enum Dashboard {
             usleep(10_000)
             for message in queue.drain() { app.handle(.engine(message)) }
         } while app.state.isBusy
-        if case .failed(let message)? = app.state.session?.phase { throw EngineError.data(message) }
+        if case .failed(let error)? = app.state.session?.phase { throw error }
         return app
     }
 }

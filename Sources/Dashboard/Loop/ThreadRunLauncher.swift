@@ -39,9 +39,9 @@ public final class ThreadRunLauncher: RunLauncher, Sendable {
             } catch let e as EngineError where e.kind == .cancelled {
                 return .cancelled
             } catch let e as EngineError {
-                return .failed(e.message)
+                return .failed(e)
             } catch {
-                return .failed("\(error)")
+                return .failed(.internal("\(error)"))
             }
         }
         return flag.isCancelled ? .cancelled : .finished

@@ -42,7 +42,7 @@ struct SweepPage {
         case .running: "\(sweep.step + 1)/\(sweep.seqs.count) · \(sweep.stage) \(Int(sweep.fraction * 100))%"
         case .finished: "done"
         case .cancelled: "cancelled"
-        case .failed(let m): "failed: \(m)"
+        case .failed(let e): "failed: \(e.message)"
         }
     }
 }

@@ -1,0 +1,32 @@
+import AttentionEngine
+import XCTest
+
+final class MemoryBudgetTests: XCTestCase {
+    /// The estimate is what `InputPreparation` really allocates: Q, K, V, and with RoPE the
+    /// pre-RoPE content in storage of its own; an output adds one tensor of Q's shape.
+    func testGeneratedInputBytesMatchWhatPreparationHolds() throws {
+        for rope in [RopeSettings.Mode.standard, .none] {
+            var spec = RunSpec()
+            (spec.seq, spec.heads, spec.kvHeads, spec.headDim, spec.workload, spec.rope) = (37, 6, 2, 12, .llm, rope)
+            let inputs = try InputPreparation.prepare(spec)
+            var held = inputs.q.byteCount + inputs.k.byteCount + inputs.v.byteCount
+            if rope == .standard {
+                XCTAssertNotEqual(inputs.q.data, inputs.qContent.data, "rotated and content copies differ")
+                held += inputs.qContent.byteCount + inputs.kContent.byteCount
+            }
+            let shape = AttentionShape(seq: 37, heads: 6, kvHeads: 2, headDim: 12)
+            XCTAssertEqual(MemoryBudget.generatedInputBytes(shape, rotated: rope == .standard, output: false), held, "\(rope)")
+            XCTAssertEqual(MemoryBudget.generatedInputBytes(shape, rotated: rope == .standard, output: true),
+                           held + inputs.q.byteCount, "\(rope)")
+        }
+    }
+
+    func testRequireRefusesOnlyWhatExceedsTheMemory() throws {
+        XCTAssertNoThrow(try MemoryBudget.require(1 << 30, for: "x", remedy: "y", available: 1 << 30))
+        XCTAssertThrowsError(try MemoryBudget.require(3 << 29, for: "holding it", remedy: "make it smaller", available: 1 << 30)) { error in
+            XCTAssertEqual(error as? EngineError,
+                           .usage("holding it needs 1.5 GiB of memory and this machine has 1.0 GiB: make it smaller"))
+        }
+        XCTAssertGreaterThan(MemoryBudget.physicalBytes, 0)
+    }
+}
