@@ -15,7 +15,7 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("save-maps"),
             help: "Write each variant's coverage map as DIR/<label>.coverage.npy (and DIR/<label>.approximate.npy for entries served approximately, e.g. by Infini's memory).")
     var saveMaps: String?
-    @Option(name: .customLong("export-config"), help: "Write the per-head patterns a minference:pattern=auto variant found to FILE (MInference's config format).") var exportConfig: String?
+    @Option(name: .customLong("export-config"), help: "Write the per-head patterns a minference:pattern=auto variant found to FILE (MInference's config format), or - for stdout.") var exportConfig: String?
 
     func run() throws {
         do {
@@ -25,6 +25,10 @@ struct RunCommand: ParsableCommand {
                     + "so no output is ever held whole; save outputs from a run on --inputs files instead")
             }
             // Check every destination before the run, so a typo does not cost a long run.
+            let toStdout = [("--csv", csv), ("--json", json), ("--export-config", exportConfig)].filter { $0.1 == "-" }.map(\.0)
+            if toStdout.count > 1 {
+                throw EngineError.usage("\(toStdout.joined(separator: " and ")) \(toStdout.count == 2 ? "both" : "all") write to stdout (-): send all but one to a file")
+            }
             for path in [csv, json, exportConfig].compactMap({ $0 }) where path != "-" { try OutputDirectory.checkParent(of: path) }
             for dir in [saveOutputs, saveMaps].compactMap({ $0 }) { try OutputDirectory.create(dir) }
             if exportConfig != nil { try PatternConfig.checkExportable(spec.methods) }
@@ -42,19 +46,15 @@ struct RunCommand: ParsableCommand {
     }
 
     func write(_ result: ComparisonReport) throws {
-        let stdoutTaken = csv == "-" || json == "-"
+        let stdoutTaken = [csv, json, exportConfig].contains("-")
         if !stdoutTaken { print(ResultTable.render(result), terminator: "") }
-        if let path = csv {
-            let text = ResultWriters.csv(result.rows)
+        /// `-` is stdout (at most one destination may be); anything else a file, written atomically.
+        func emit(_ text: String, to path: String) throws {
             if path == "-" { print(text, terminator: "") } else { try AtomicFile.write(text, to: path) }
         }
-        if let path = json {
-            let text = try ResultWriters.json(spec: result.spec, rows: result.rows)
-            if path == "-" { print(text, terminator: "") } else { try AtomicFile.write(text, to: path) }
-        }
-        if let path = exportConfig {
-            try AtomicFile.write(PatternConfig.exportText(rows: result.rows, methods: result.spec.methods), to: path)
-        }
+        if let path = csv { try emit(ResultWriters.csv(result.rows), to: path) }
+        if let path = json { try emit(ResultWriters.json(spec: result.spec, rows: result.rows), to: path) }
+        if let path = exportConfig { try emit(PatternConfig.exportText(rows: result.rows, methods: result.spec.methods), to: path) }
         for v in result.variants {
             let name = OutputDirectory.fileName(v.row.label)
             if let dir = saveOutputs, let out = v.output { try NPYFile.write(out, to: "\(dir)/\(name).npy") }

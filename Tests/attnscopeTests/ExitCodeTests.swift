@@ -31,6 +31,7 @@ final class ExitCodeTests: XCTestCase {
         try assertFails(small + ["--method", "flash", "--method", "flash"], status: 64, mentions: "label")
         try assertFails(["run", "--bogus"], status: 64, mentions: "--bogus")
         try assertFails(["run", "--threads", "0"], status: 64, mentions: "--threads")
+        try assertFails(small + ["--csv", "-", "--json", "-"], status: 64, mentions: "--csv and --json both write to stdout (-)")
         try assertFails(["run", "--reference-rows", "zero"], status: 64, mentions: "--reference-rows")
         try assertFails(["run", "--workload", "gibberish"], status: 64, mentions: "gibberish")
         try assertFails(["structure", "--seq", "40", "--rows", "0"], status: 64, mentions: "--rows 0")

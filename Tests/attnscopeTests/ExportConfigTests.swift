@@ -37,6 +37,17 @@ final class ExportConfigTests: XCTestCase {
         XCTAssertEqual(try patterns(inJSON: replay.stdout, label: "replay"), found)
     }
 
+    func testExportToStdoutPrintsOnlyTheConfig() throws {
+        let r = try attnscope(shape + ["--method", "minference:pattern=auto,block=16", "--export-config", "-"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let layers = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: [Any]]], r.stdout)
+        XCTAssertEqual(Set(layers.first?.keys.map { $0 } ?? []), ["0", "1", "2"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: FileManager.default.currentDirectoryPath + "/-"), "no file named -")
+        let both = try attnscope(shape + ["--method", "minference:pattern=auto", "--export-config", "-", "--json", "-"])
+        XCTAssertEqual(both.status, 64)
+        XCTAssertTrue(both.stderr.contains("--json and --export-config both write to stdout"), both.stderr)
+    }
+
     func testExportWithoutSearchIsUsageError() throws {
         let r = try attnscope(shape + ["--method", "minference", "--export-config", NSTemporaryDirectory() + "x.json"])
         XCTAssertEqual(r.status, 64)
