@@ -22,7 +22,7 @@ final class BenchCommandTests: XCTestCase {
     /// arguments and prints `row` under bench_peers.py's CSV header, exiting with `status`.
     func fakePeer(row: String, status: Int = 0) throws -> (dir: String, python: String, argsFile: String) {
         let dir = try temporaryDirectory()
-        FileManager.default.createFile(atPath: dir + "/bench_peers.py", contents: Data())
+        try Data().write(to: URL(fileURLWithPath: dir + "/bench_peers.py"))
         let python = dir + "/python", argsFile = dir + "/args.txt"
         let script = """
             #!/bin/sh
@@ -33,7 +33,8 @@ final class BenchCommandTests: XCTestCase {
             [ \(status) -ne 0 ] && echo "peer crashed" >&2
             exit \(status)
             """
-        FileManager.default.createFile(atPath: python, contents: Data(script.utf8), attributes: [.posixPermissions: 0o755])
+        try Data(script.utf8).write(to: URL(fileURLWithPath: python))
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: python)
         return (dir, python, argsFile)
     }
 

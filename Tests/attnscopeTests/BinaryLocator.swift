@@ -27,8 +27,8 @@ enum Attnscope {
         if let environment { p.environment = environment }
         // Output goes to files, not pipes, so a large output can never block the child.
         let base = NSTemporaryDirectory() + "attnscope-run-" + UUID().uuidString
-        FileManager.default.createFile(atPath: base + ".out", contents: nil)
-        FileManager.default.createFile(atPath: base + ".err", contents: nil)
+        try Data().write(to: URL(fileURLWithPath: base + ".out"))
+        try Data().write(to: URL(fileURLWithPath: base + ".err"))
         defer { try? FileManager.default.removeItem(atPath: base + ".out"); try? FileManager.default.removeItem(atPath: base + ".err") }
         p.standardInput = FileHandle.nullDevice
         p.standardOutput = FileHandle(forWritingAtPath: base + ".out")
