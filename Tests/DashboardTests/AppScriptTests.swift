@@ -91,11 +91,16 @@ final class AppScriptTests: XCTestCase {
     }
 
     func testFailedRunShowsTheEngineMessage() {
-        let (app, launcher, _) = Fixtures.app()
+        let (app, launcher, _) = Fixtures.app(width: 160, height: 48)
         Fixtures.keys(app, .char("r"))
         app.handle(.engine(.jobEnded(job: launcher.jobs[0].job, .failed(.data("--inputs /x: no such directory")))))
         XCTAssertEqual(app.state.toast?.text, "--inputs /x: no such directory")
         XCTAssertTrue(app.state.toast!.isError)
+        // Long after the toast has gone, the selected row's details still say why.
+        let later = Screen.render(app.state, theme: .colour, now: 1e6)
+        XCTAssertFalse((0..<later.height).contains { later.line($0).contains("✗ --inputs /x") }, "the toast has expired")
+        let text = (0..<later.height).map { later.line($0) }.joined(separator: "\n")
+        XCTAssertTrue(text.contains("status   failed: --inputs /x:") && text.contains("no such directory"), text)
     }
 
     func testQuitCancelsRunningWork() {

@@ -43,11 +43,11 @@ final class ExitCodeTests: XCTestCase {
     /// failure would trap), by every command that makes them.
     func testSetupsTooLargeForMemoryAreUsageErrors() throws {
         let huge = ["--seq", "16777216", "--heads", "1024", "--kv-heads", "1024", "--head-dim", "1024"]
-        try assertFails(["run"] + huge, status: 64, mentions: "holding Q, K, V and an output at N=16777216, H=1024")
-        try assertFails(["structure"] + huge, status: 64, mentions: "GiB of memory and this machine has")
+        try assertFails(["run"] + huge, status: 64, mentions: "Q, K, V and an output at N=16777216, H=1024, G=1024, d=1024: ")
+        try assertFails(["structure"] + huge, status: 64, mentions: "GiB of memory; lower N, H, G or d")
         let preset = try temporaryDirectory() + "/huge.json"
         try Data(#"{"seq": 16777216, "heads": 1024, "kv_heads": 1024, "head_dim": 1024}"#.utf8).write(to: URL(fileURLWithPath: preset))
-        try assertFails(["tui", "--snapshot", "100x30", "--preset", preset], status: 64, mentions: "lower --seq, --heads")
+        try assertFails(["tui", "--snapshot", "100x30", "--preset", preset], status: 64, mentions: "GiB needed, this machine has")
     }
 
     func testBadInputFilesAreDataErrors() throws {

@@ -9,8 +9,8 @@ public enum InputPreparation {
         guard let dir = spec.inputs else {
             let source = GeneratedInputs(spec: spec), s = source.shape
             try MemoryBudget.require(MemoryBudget.generatedInputBytes(s, rotated: source.rotation != nil, output: withOutput),
-                                     for: "holding Q, K, V\(withOutput ? " and an output" : "") at N=\(s.seq), H=\(s.heads), G=\(s.kvHeads), d=\(s.headDim)",
-                                     remedy: "lower --seq, --heads, --kv-heads or --head-dim")
+                                     for: "Q, K, V\(withOutput ? " and an output" : "") at N=\(s.seq), H=\(s.heads), G=\(s.kvHeads), d=\(s.headDim)",
+                                     remedy: "lower N, H, G or d")
             return source.segment(0..<spec.seq, threads: spec.threads)
         }
         var inputs = try load(directory: dir, causal: spec.causal)

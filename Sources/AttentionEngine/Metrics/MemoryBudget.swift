@@ -22,7 +22,7 @@ public enum MemoryBudget {
     /// `remedy` says what to change.
     public static func require(_ bytes: Int, for what: String, remedy: String, available: Int = physicalBytes) throws {
         guard bytes > available else { return }
-        throw EngineError.usage("\(what) needs \(gibibytes(bytes)) of memory and this machine has \(gibibytes(available)): \(remedy)")
+        throw EngineError.usage("\(what): \(gibibytes(bytes)) needed, this machine has \(gibibytes(available)) of memory; \(remedy)")
     }
 
     static func gibibytes(_ bytes: Int) -> String {

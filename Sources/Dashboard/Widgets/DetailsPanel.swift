@@ -43,7 +43,9 @@ struct DetailsPanel {
             let status = switch row.status {
             case .queued: "queued"
             case .running(let f): "running, \(Int(f * 100))% of warmup and timed runs"
-            case .stopped: "not finished"
+            case .stopped:
+                // The toast fades; the reason a run failed stays here, wrapped to the panel.
+                if case .failed(let e)? = state.session?.phase { "failed: \(e.message)" } else { "not finished" }
             case .done: "done"
             }
             lines.append(("status", status))

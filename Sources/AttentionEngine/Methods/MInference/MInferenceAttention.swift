@@ -57,8 +57,8 @@ public struct MInferenceAttention: AttentionMethod {
             indexNanos = t1 - t0
             if plans.contains(where: \.index.needsDiagonalKeys) {
                 try MemoryBudget.require(inputs.ioBytes + SlidingTransposedKeys.bytes(kvHeads: inputs.kvHeads, seq: n, dim: d),
-                                         for: "slash_mode=exact (K and V laid out again, 4× their size, beside the inputs)",
-                                         remedy: "use slash_mode=block, or lower --seq or --kv-heads")
+                                         for: "slash_mode=exact (K and V laid out again at 4× their size, beside the inputs)",
+                                         remedy: "use slash_mode=block, or lower N or G")
                 sparse.diagonalKeys = inputs.withPointers { p in
                     SlidingTransposedKeys(keys: p.k.base, values: p.v.base, kvHeads: inputs.kvHeads, seq: n, dim: d, threads: context.threads)
                 }
