@@ -37,7 +37,7 @@ struct StructureCommand: ParsableCommand {
             if let from, !(0..<inputs.seq).contains(from) {
                 throw EngineError.usage("--from \(from) is out of range: 0…\(inputs.seq - 1)")
             }
-            let shape = AttentionShape(seq: inputs.seq, heads: inputs.heads, kvHeads: inputs.kvHeads, headDim: inputs.headDim)
+            let shape = inputs.shape
             let features = spec.inputs == nil
                 ? LLMFeatureKeys(workload: LLMWorkload(rope: spec.ropeSettings), shape: shape, seed: spec.seed,
                                  needle: inputs.annotations.needlePosition) : nil

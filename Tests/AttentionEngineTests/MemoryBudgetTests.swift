@@ -15,8 +15,8 @@ final class MemoryBudgetTests: XCTestCase {
                 held += inputs.qContent.byteCount + inputs.kContent.byteCount
             }
             let shape = AttentionShape(seq: 37, heads: 6, kvHeads: 2, headDim: 12)
-            XCTAssertEqual(MemoryBudget.generatedInputBytes(shape, rotated: rope == .standard, output: false), held, "\(rope)")
-            XCTAssertEqual(MemoryBudget.generatedInputBytes(shape, rotated: rope == .standard, output: true),
+            XCTAssertEqual(MemoryBudget.inputBytes(shape, rotated: rope == .standard, output: false), held, "\(rope)")
+            XCTAssertEqual(MemoryBudget.inputBytes(shape, rotated: rope == .standard, output: true),
                            held + inputs.q.byteCount, "\(rope)")
         }
     }

@@ -43,7 +43,11 @@ final class ExitCodeTests: XCTestCase {
     /// failure would trap), by every command that makes them.
     func testSetupsTooLargeForMemoryAreUsageErrors() throws {
         let huge = ["--seq", "16777216", "--heads", "1024", "--kv-heads", "1024", "--head-dim", "1024"]
-        try assertFails(["run"] + huge, status: 64, mentions: "Q, K, V and an output at N=16777216, H=1024, G=1024, d=1024: ")
+        try assertFails(["run"] + huge, status: 64,
+                        mentions: "Q, K, V, an output and the float64 reference on 256 rows per head at N=16777216, H=1024, G=1024, d=1024: ")
+        // Streamed runs never hold whole inputs, but the reference keeps state per row.
+        try assertFails(["run"] + huge + ["--method", "infini", "--reference-rows", "all"], status: 64,
+                        mentions: "the streamed float64 reference on 16777216 rows per head, H=1024")
         try assertFails(["structure"] + huge, status: 64, mentions: "GiB of memory; lower N, H, G or d")
         let preset = try temporaryDirectory() + "/huge.json"
         try Data(#"{"seq": 16777216, "heads": 1024, "kv_heads": 1024, "head_dim": 1024}"#.utf8).write(to: URL(fileURLWithPath: preset))

@@ -39,6 +39,9 @@ extension ComparisonRunner {
         let source = GeneratedInputs(spec: spec)
         let shape = source.shape, threads = spec.threads
         let rows = spec.referenceRows.rows(seq: shape.seq)
+        try MemoryBudget.require(StreamingReference.bytes(shape: shape, rows: rows.count, selections: variants.count),
+                                 for: "the streamed float64 reference on \(rows.count) rows per head, H=\(shape.heads)",
+                                 remedy: "lower the reference rows or H")
         listener(.stage("streaming \(shape.seq) tokens: generating the \(rows.count) reference rows"))
         let setup = StreamSetup(shape: shape, causal: spec.causal, rows: rows, queries: source.rows(rows, threads: threads).q,
                                 annotations: source.annotations)

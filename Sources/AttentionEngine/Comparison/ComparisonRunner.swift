@@ -50,8 +50,11 @@ public struct ComparisonRunner: Sendable {
         if let streaming = streamingVariants(variants) {
             return try runStreamed(streaming, cancellation: cancellation, listener: listener)
         }
+        // Generated inputs are checked before they are made; files once their shape is known.
+        if spec.inputs == nil { try requireMemory(GeneratedInputs(spec: spec).shape, rotated: spec.ropeSettings.mode == .standard) }
         listener(.stage("preparing inputs"))
-        let inputs = try InputPreparation.prepare(spec, withOutput: true)
+        let inputs = try InputPreparation.prepare(spec)
+        if spec.inputs != nil { try requireMemory(inputs.shape, rotated: inputs.rope.mode == .standard) }
         try cancellation.checkCancelled()
         // With --inputs the shape comes from the files: report that one, not the spec's defaults.
         var reported = spec
@@ -67,6 +70,15 @@ public struct ComparisonRunner: Sendable {
             listener(.result(r))
         }
         return ComparisonReport(spec: reported, variants: results, attentionMap: reference.attentionMap)
+    }
+
+    /// Refuses a run whose inputs, one output and float64 reference cannot fit in memory together.
+    func requireMemory(_ s: AttentionShape, rotated: Bool) throws {
+        let rows = spec.referenceRows.rows(seq: s.seq).count
+        let bytes = MemoryBudget.inputBytes(s, rotated: rotated, output: true)
+            + Reference.bytes(heads: s.heads, rows: rows, seq: s.seq, dim: s.headDim, threads: spec.threads)
+        try MemoryBudget.require(bytes, for: "Q, K, V, an output and the float64 reference on \(rows) rows per head at N=\(s.seq), H=\(s.heads), G=\(s.kvHeads), d=\(s.headDim)",
+                                 remedy: "lower N, H, G, d or the reference rows")
     }
 
     func runVariant(_ m: MethodSpec, _ method: any AttentionMethod, inputs: AttentionInputs, reference: Reference,
@@ -95,7 +107,7 @@ public struct ComparisonRunner: Sendable {
         guard let out = last else { throw EngineError.internal("variant \(m.label) produced no output") }
         let recall = out.selection.map { reference.recall(of: $0, inputs: inputs, threads: spec.threads) } ?? 1
         let dense = FlopCount.dense(seq: inputs.seq, headDim: inputs.headDim, heads: inputs.heads, causal: inputs.causal)
-        let shape = AttentionShape(seq: inputs.seq, heads: inputs.heads, kvHeads: inputs.kvHeads, headDim: inputs.headDim)
+        let shape = inputs.shape
         let needle = inputs.annotations.needlePosition.map { NeedleRetrieval(values: inputs.v.gathering(rows: [$0])) }
         var result = result(m, out, sampledOutput: out.output.gathering(rows: reference.rows), reference: reference,
                             recall: recall, times: times, shape: shape, causal: inputs.causal, denseFlops: dense, needle: needle)

@@ -3,13 +3,12 @@ import Foundation
 /// Turns a run spec into the inputs every variant shares: content from the workload
 /// generator or from .npy files, then the run-level positional stage.
 public enum InputPreparation {
-    /// Generated inputs are first checked to fit in memory, with room for one output
-    /// beside them if `withOutput` (a comparison run holds one variant's output at a time).
-    public static func prepare(_ spec: RunSpec, withOutput: Bool = false) throws -> AttentionInputs {
+    /// Generated inputs are first checked to fit in memory.
+    public static func prepare(_ spec: RunSpec) throws -> AttentionInputs {
         guard let dir = spec.inputs else {
             let source = GeneratedInputs(spec: spec), s = source.shape
-            try MemoryBudget.require(MemoryBudget.generatedInputBytes(s, rotated: source.rotation != nil, output: withOutput),
-                                     for: "Q, K, V\(withOutput ? " and an output" : "") at N=\(s.seq), H=\(s.heads), G=\(s.kvHeads), d=\(s.headDim)",
+            try MemoryBudget.require(MemoryBudget.inputBytes(s, rotated: source.rotation != nil, output: false),
+                                     for: "Q, K, V at N=\(s.seq), H=\(s.heads), G=\(s.kvHeads), d=\(s.headDim)",
                                      remedy: "lower N, H, G or d")
             return source.segment(0..<spec.seq, threads: spec.threads)
         }

@@ -30,6 +30,7 @@ public struct AttentionInputs: Sendable {
     public var heads: Int { q.heads }
     public var kvHeads: Int { k.heads }
     public var headDim: Int { q.dim }
+    public var shape: AttentionShape { AttentionShape(seq: seq, heads: heads, kvHeads: kvHeads, headDim: headDim) }
     /// Query heads per key/value head (grouped-query attention); query head h reads kv head h / groupSize.
     public var groupSize: Int { q.heads / k.heads }
 

@@ -19,6 +19,13 @@ public struct Reference: Sendable {
     public let logSumExp: [Double]
     public let attentionMap: CoverageMap
 
+    /// Bytes `compute` holds for `rows` rows per head: outputs and log-sum-exps in Double,
+    /// the attention map, and each worker's scores over every key.
+    static func bytes(heads: Int, rows: Int, seq: Int, dim: Int, threads: Int) -> Int {
+        let cells = GridPartition(seq: seq).cells
+        return 8 * heads * rows * (dim + 1) + 4 * heads * cells * cells + 8 * threads * (seq + cells + dim)
+    }
+
     public static func compute(_ inputs: AttentionInputs, rows: [Int], threads: Int,
                                cancellation: CancellationFlag = CancellationFlag()) throws -> Reference {
         let h = inputs.heads, d = inputs.headDim, n = inputs.seq, group = inputs.groupSize

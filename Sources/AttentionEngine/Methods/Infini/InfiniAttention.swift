@@ -37,7 +37,7 @@ public struct InfiniAttention: StreamingAttentionMethod {
     }
 
     public func run(_ inputs: AttentionInputs, context: RunContext) throws -> MethodOutput {
-        let shape = AttentionShape(seq: inputs.seq, heads: inputs.heads, kvHeads: inputs.kvHeads, headDim: inputs.headDim)
+        let shape = inputs.shape
         let state = InfiniRun(method: self, shape: shape, causal: inputs.causal, needle: inputs.annotations.needlePosition)
         var out = HeadTensor(heads: inputs.heads, seq: inputs.seq, dim: inputs.headDim)
         for rows in streamSegments(seq: inputs.seq) {
