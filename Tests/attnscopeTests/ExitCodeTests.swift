@@ -45,6 +45,9 @@ final class ExitCodeTests: XCTestCase {
         let huge = ["--seq", "16777216", "--heads", "1024", "--kv-heads", "1024", "--head-dim", "1024"]
         try assertFails(["run"] + huge, status: 64,
                         mentions: "Q, K, V, an output and the float64 reference on 256 rows per head at N=16777216, H=1024, G=1024, d=1024: ")
+        let saved = ["--save-outputs", try temporaryDirectory() + "/out", "--method", "flash", "--method", "dense"]
+        try assertFails(["run"] + huge + saved, status: 64, mentions: "Q, K, V, 2 outputs and")
+        try assertFails(["run"] + huge + saved, status: 64, mentions: "or save fewer variants' outputs")
         // Streamed runs never hold whole inputs, but the reference keeps state per row.
         try assertFails(["run"] + huge + ["--method", "infini", "--reference-rows", "all"], status: 64,
                         mentions: "the streamed float64 reference on 16777216 rows per head, H=1024")

@@ -72,13 +72,16 @@ public struct ComparisonRunner: Sendable {
         return ComparisonReport(spec: reported, variants: results, attentionMap: reference.attentionMap)
     }
 
-    /// Refuses a run whose inputs, one output and float64 reference cannot fit in memory together.
+    /// Refuses a run whose inputs, outputs (one, or every variant's when they are kept) and
+    /// float64 reference cannot fit in memory together.
     func requireMemory(_ s: AttentionShape, rotated: Bool) throws {
         let rows = spec.referenceRows.rows(seq: s.seq).count
-        let bytes = MemoryBudget.inputBytes(s, rotated: rotated, output: true)
+        let outputs = keepOutputs ? spec.methods.count : 1
+        let bytes = MemoryBudget.inputBytes(s, rotated: rotated, output: true) + (outputs - 1) * 4 * s.heads * s.seq * s.headDim
             + Reference.bytes(heads: s.heads, rows: rows, seq: s.seq, dim: s.headDim, threads: spec.threads)
-        try MemoryBudget.require(bytes, for: "Q, K, V, an output and the float64 reference on \(rows) rows per head at N=\(s.seq), H=\(s.heads), G=\(s.kvHeads), d=\(s.headDim)",
-                                 remedy: "lower N, H, G, d or the reference rows")
+        let held = outputs == 1 ? "an output" : "\(outputs) outputs"
+        try MemoryBudget.require(bytes, for: "Q, K, V, \(held) and the float64 reference on \(rows) rows per head at N=\(s.seq), H=\(s.heads), G=\(s.kvHeads), d=\(s.headDim)",
+                                 remedy: "lower N, H, G, d or the reference rows" + (outputs > 1 ? ", or save fewer variants' outputs" : ""))
     }
 
     func runVariant(_ m: MethodSpec, _ method: any AttentionMethod, inputs: AttentionInputs, reference: Reference,
