@@ -30,7 +30,11 @@ struct BenchSummary {
         self.peerName = peerName
     }
 
-    var ioBytes: Int { 4 * spec.seq * spec.headDim * (2 * spec.heads + 2 * spec.kvHeads) }
+    /// Q, K, V and O (the bench's random inputs are not rotated): what peak memory is compared with.
+    var ioBytes: Int {
+        MemoryBudget.inputBytes(AttentionShape(seq: spec.seq, heads: spec.heads, kvHeads: spec.kvHeads, headDim: spec.headDim),
+                                rotated: false, outputs: 1)
+    }
 
     var ratio: Double? {
         guard let m = main, let p = peer, m.row.latencyMs > 0 else { return nil }

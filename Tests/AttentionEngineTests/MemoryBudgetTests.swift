@@ -15,9 +15,9 @@ final class MemoryBudgetTests: XCTestCase {
                 held += inputs.qContent.byteCount + inputs.kContent.byteCount
             }
             let shape = AttentionShape(seq: 37, heads: 6, kvHeads: 2, headDim: 12)
-            XCTAssertEqual(MemoryBudget.inputBytes(shape, rotated: rope == .standard, output: false), held, "\(rope)")
-            XCTAssertEqual(MemoryBudget.inputBytes(shape, rotated: rope == .standard, output: true),
-                           held + inputs.q.byteCount, "\(rope)")
+            XCTAssertEqual(MemoryBudget.inputBytes(shape, rotated: rope == .standard, outputs: 0), held, "\(rope)")
+            XCTAssertEqual(MemoryBudget.inputBytes(shape, rotated: rope == .standard, outputs: 2),
+                           held + 2 * inputs.q.byteCount, "\(rope)")
         }
     }
 

@@ -39,7 +39,9 @@ extension ComparisonRunner {
         let source = GeneratedInputs(spec: spec)
         let shape = source.shape, threads = spec.threads
         let rows = spec.referenceRows.rows(seq: shape.seq)
-        try MemoryBudget.require(StreamingReference.bytes(shape: shape, rows: rows.count, selections: variants.count),
+        // The reference's state, plus in Float the rows' queries and each variant's output on them.
+        let rowTensors = MemoryLayout<Float>.size * shape.heads * rows.count * shape.headDim * (1 + variants.count)
+        try MemoryBudget.require(StreamingReference.bytes(shape: shape, rows: rows.count, selections: variants.count) + rowTensors,
                                  for: "the streamed float64 reference on \(rows.count) rows per head, H=\(shape.heads)",
                                  remedy: "lower the reference rows or H")
         listener(.stage("streaming \(shape.seq) tokens: generating the \(rows.count) reference rows"))

@@ -77,7 +77,7 @@ public struct ComparisonRunner: Sendable {
     func requireMemory(_ s: AttentionShape, rotated: Bool) throws {
         let rows = spec.referenceRows.rows(seq: s.seq).count
         let outputs = keepOutputs ? spec.methods.count : 1
-        let bytes = MemoryBudget.inputBytes(s, rotated: rotated, output: true) + (outputs - 1) * 4 * s.heads * s.seq * s.headDim
+        let bytes = MemoryBudget.inputBytes(s, rotated: rotated, outputs: outputs)
             + Reference.bytes(heads: s.heads, rows: rows, seq: s.seq, dim: s.headDim, threads: spec.threads)
         let held = outputs == 1 ? "an output" : "\(outputs) outputs"
         try MemoryBudget.require(bytes, for: "Q, K, V, \(held) and the float64 reference on \(rows) rows per head at N=\(s.seq), H=\(s.heads), G=\(s.kvHeads), d=\(s.headDim)",

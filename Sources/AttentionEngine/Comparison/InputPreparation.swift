@@ -7,7 +7,7 @@ public enum InputPreparation {
     public static func prepare(_ spec: RunSpec) throws -> AttentionInputs {
         guard let dir = spec.inputs else {
             let source = GeneratedInputs(spec: spec), s = source.shape
-            try MemoryBudget.require(MemoryBudget.inputBytes(s, rotated: source.rotation != nil, output: false),
+            try MemoryBudget.require(MemoryBudget.inputBytes(s, rotated: source.rotation != nil, outputs: 0),
                                      for: "Q, K, V at N=\(s.seq), H=\(s.heads), G=\(s.kvHeads), d=\(s.headDim)",
                                      remedy: "lower N, H, G or d")
             return source.segment(0..<spec.seq, threads: spec.threads)

@@ -34,8 +34,6 @@ public struct AttentionInputs: Sendable {
     /// Query heads per key/value head (grouped-query attention); query head h reads kv head h / groupSize.
     public var groupSize: Int { q.heads / k.heads }
 
-    /// Bytes of Q, K, V and an output of Q's shape: the baseline every method needs.
-    public var ioBytes: Int { 2 * q.byteCount + k.byteCount + v.byteCount }
 
     /// Checks shapes agree and values are finite; `source` names where they came from.
     public func validate(source: String) throws {

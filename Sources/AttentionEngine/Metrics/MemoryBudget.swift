@@ -12,10 +12,10 @@ public enum MemoryBudget {
     public static var physicalBytes: Int { Int(clamping: ProcessInfo.processInfo.physicalMemory) }
 
     /// Bytes of whole inputs (generated or read from files): Q, K and V, and, when RoPE rotates
-    /// them, the pre-RoPE content of Q and K beside the rotated copies; plus one output of
-    /// Q's shape if `output`.
-    public static func inputBytes(_ shape: AttentionShape, rotated: Bool, output: Bool) -> Int {
-        let queryCopies = (rotated ? 2 : 1) + (output ? 1 : 0), keyCopies = rotated ? 2 : 1
+    /// them, the pre-RoPE content of Q and K beside the rotated copies; plus `outputs`
+    /// outputs of Q's shape.
+    public static func inputBytes(_ shape: AttentionShape, rotated: Bool, outputs: Int) -> Int {
+        let queryCopies = (rotated ? 2 : 1) + outputs, keyCopies = rotated ? 2 : 1
         return MemoryLayout<Float>.size * shape.seq * shape.headDim * (queryCopies * shape.heads + (keyCopies + 1) * shape.kvHeads)
     }
 

@@ -36,9 +36,10 @@ public final class StreamingReference {
     /// Bytes the state of `rows` rows per head holds with `selections` variants measured:
     /// query, accumulator, max and sum, the map's cells and the selections' sums, in Double.
     static func bytes(shape: AttentionShape, rows: Int, selections: Int) -> Int {
-        let width = (shape.headDim + 7) / 8 * 8
-        return 8 * shape.heads * rows * (2 * width + 2 + GridPartition(seq: shape.seq).cells + selections)
+        8 * shape.heads * rows * (2 * paddedWidth(shape.headDim) + 2 + GridPartition(seq: shape.seq).cells + selections)
     }
+
+    private static func paddedWidth(_ headDim: Int) -> Int { (headDim + 7) / 8 * 8 }
 
     /// `setup.queries`: the reference rows of Q after the positional stage, [heads, rows.count, dim];
     /// `selections`: per variant, the keys it computes exactly (nil: no recall to measure).
@@ -48,7 +49,7 @@ public final class StreamingReference {
         causal = setup.causal
         self.selections = selections
         partition = GridPartition(seq: shape.seq)
-        width = (shape.headDim + 7) / 8 * 8  // as in `bytes`
+        width = Self.paddedWidth(shape.headDim)
         let states = shape.heads * rows.count, d = shape.headDim
         queries = [Double](repeating: 0, count: states * width)
         for s in 0..<states { for c in 0..<d { queries[s * width + c] = Double(setup.queries.data[s * d + c]) } }

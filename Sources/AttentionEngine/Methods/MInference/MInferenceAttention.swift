@@ -56,7 +56,8 @@ public struct MInferenceAttention: AttentionMethod {
             let t1 = DispatchTime.now().uptimeNanoseconds
             indexNanos = t1 - t0
             if plans.contains(where: \.index.needsDiagonalKeys) {
-                try MemoryBudget.require(inputs.ioBytes + SlidingTransposedKeys.bytes(kvHeads: inputs.kvHeads, seq: n, dim: d),
+                let held = MemoryBudget.inputBytes(inputs.shape, rotated: inputs.rope.mode == .standard, outputs: 1)
+                try MemoryBudget.require(held + SlidingTransposedKeys.bytes(kvHeads: inputs.kvHeads, seq: n, dim: d),
                                          for: "slash_mode=exact (K and V laid out again at 4× their size, beside the inputs)",
                                          remedy: "use slash_mode=block, or lower N or G")
                 sparse.diagonalKeys = inputs.withPointers { p in
