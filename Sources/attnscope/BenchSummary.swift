@@ -31,10 +31,7 @@ struct BenchSummary {
     }
 
     /// Q, K, V and O (the bench's random inputs are not rotated): what peak memory is compared with.
-    var ioBytes: Int {
-        MemoryBudget.inputBytes(AttentionShape(seq: spec.seq, heads: spec.heads, kvHeads: spec.kvHeads, headDim: spec.headDim),
-                                rotated: false, outputs: 1)
-    }
+    var ioBytes: Int { MemoryBudget.inputBytes(spec.shape, rotated: false, outputs: 1) }
 
     var ratio: Double? {
         guard let m = main, let p = peer, m.row.latencyMs > 0 else { return nil }

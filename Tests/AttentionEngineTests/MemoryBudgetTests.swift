@@ -25,7 +25,7 @@ final class MemoryBudgetTests: XCTestCase {
         XCTAssertNoThrow(try MemoryBudget.require(1 << 30, for: "x", remedy: "y", available: 1 << 30))
         XCTAssertThrowsError(try MemoryBudget.require(3 << 29, for: "holding it", remedy: "make it smaller", available: 1 << 30)) { error in
             XCTAssertEqual(error as? EngineError,
-                           .usage("holding it: 1.5 GiB needed, this machine has 1.0 GiB of memory; make it smaller"))
+                           .usage("holding it: 1.50GiB needed, this machine has 1.00GiB of memory; make it smaller"))
         }
         XCTAssertGreaterThan(MemoryBudget.physicalBytes, 0)
     }

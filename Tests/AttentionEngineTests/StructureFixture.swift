@@ -20,7 +20,7 @@ struct StructureFixture {
     init(workload: WorkloadKind, rope: RopeSettings.Mode? = nil, style: RopeSettings.Style = .half) throws {
         let spec = StructureFixture.spec(workload: workload, rope: rope, style: style)
         inputs = try InputPreparation.prepare(spec)
-        let shape = AttentionShape(seq: spec.seq, heads: spec.heads, kvHeads: spec.kvHeads, headDim: spec.headDim)
+        let shape = spec.shape
         features = LLMFeatureKeys(workload: LLMWorkload(rope: spec.ropeSettings), shape: shape, seed: spec.seed)
         structure = try AttentionStructure(inputs, rows: Array(stride(from: 256, to: spec.seq, by: 29)), features: features, threads: 2)
     }

@@ -51,10 +51,10 @@ final class ExitCodeTests: XCTestCase {
         // Streamed runs never hold whole inputs, but the reference keeps state per row.
         try assertFails(["run"] + huge + ["--method", "infini", "--reference-rows", "all"], status: 64,
                         mentions: "the streamed float64 reference on 16777216 rows per head, H=1024")
-        try assertFails(["structure"] + huge, status: 64, mentions: "GiB of memory; lower N, H, G or d")
+        try assertFails(["structure"] + huge, status: 64, mentions: "iB of memory; lower N, H, G or d")
         let preset = try temporaryDirectory() + "/huge.json"
         try Data(#"{"seq": 16777216, "heads": 1024, "kv_heads": 1024, "head_dim": 1024}"#.utf8).write(to: URL(fileURLWithPath: preset))
-        try assertFails(["tui", "--snapshot", "100x30", "--preset", preset], status: 64, mentions: "GiB needed, this machine has")
+        try assertFails(["tui", "--snapshot", "100x30", "--preset", preset], status: 64, mentions: "iB needed, this machine has")
     }
 
     func testBadInputFilesAreDataErrors() throws {

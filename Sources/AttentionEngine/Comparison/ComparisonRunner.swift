@@ -51,7 +51,7 @@ public struct ComparisonRunner: Sendable {
             return try runStreamed(streaming, cancellation: cancellation, listener: listener)
         }
         // Generated inputs are checked before they are made; files once their shape is known.
-        if spec.inputs == nil { try requireMemory(GeneratedInputs(spec: spec).shape, rotated: spec.ropeSettings.mode == .standard) }
+        if spec.inputs == nil { try requireMemory(spec.shape, rotated: spec.ropeSettings.mode == .standard) }
         listener(.stage("preparing inputs"))
         let inputs = try InputPreparation.prepare(spec)
         if spec.inputs != nil { try requireMemory(inputs.shape, rotated: inputs.rope.mode == .standard) }

@@ -16,7 +16,7 @@ public struct GeneratedInputs: Sendable {
     static let block = 256
 
     public init(spec: RunSpec) {
-        shape = AttentionShape(seq: spec.seq, heads: spec.heads, kvHeads: spec.kvHeads, headDim: spec.headDim)
+        shape = spec.shape
         causal = spec.causal
         seed = spec.seed
         rope = spec.ropeSettings

@@ -6,11 +6,11 @@ public enum InputPreparation {
     /// Generated inputs are first checked to fit in memory.
     public static func prepare(_ spec: RunSpec) throws -> AttentionInputs {
         guard let dir = spec.inputs else {
-            let source = GeneratedInputs(spec: spec), s = source.shape
-            try MemoryBudget.require(MemoryBudget.inputBytes(s, rotated: source.rotation != nil, outputs: 0),
+            let s = spec.shape
+            try MemoryBudget.require(MemoryBudget.inputBytes(s, rotated: spec.ropeSettings.mode == .standard, outputs: 0),
                                      for: "Q, K, V at N=\(s.seq), H=\(s.heads), G=\(s.kvHeads), d=\(s.headDim)",
                                      remedy: "lower N, H, G or d")
-            return source.segment(0..<spec.seq, threads: spec.threads)
+            return GeneratedInputs(spec: spec).segment(0..<spec.seq, threads: spec.threads)
         }
         var inputs = try load(directory: dir, causal: spec.causal)
         inputs.rope = spec.ropeSettings

@@ -26,6 +26,9 @@ public struct RunSpec: Codable, Sendable, Equatable {
 
     public init() {}
 
+    /// The shape to generate (with `inputs`, the files' shape decides instead).
+    public var shape: AttentionShape { AttentionShape(seq: seq, heads: heads, kvHeads: kvHeads, headDim: headDim) }
+
     /// The positional stage this spec asks for, with the workload's default filled in.
     public var ropeSettings: RopeSettings {
         RopeSettings(mode: rope ?? (inputs == nil ? workload.defaultRope : .none), base: ropeBase, style: ropeStyle)

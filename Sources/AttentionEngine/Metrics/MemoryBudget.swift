@@ -23,10 +23,7 @@ public enum MemoryBudget {
     /// `remedy` says what to change.
     public static func require(_ bytes: Int, for what: String, remedy: String, available: Int = physicalBytes) throws {
         guard bytes > available else { return }
-        throw EngineError.usage("\(what): \(gibibytes(bytes)) needed, this machine has \(gibibytes(available)) of memory; \(remedy)")
-    }
-
-    static func gibibytes(_ bytes: Int) -> String {
-        String(format: "%.1f GiB", Double(bytes) / Double(1 << 30))
+        func text(_ b: Int) -> String { ReadableNumbers.si(Double(b), binary: true) + "B" }
+        throw EngineError.usage("\(what): \(text(bytes)) needed, this machine has \(text(available)) of memory; \(remedy)")
     }
 }
