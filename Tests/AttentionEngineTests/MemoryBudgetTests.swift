@@ -1,4 +1,4 @@
-import AttentionEngine
+@testable import AttentionEngine
 import XCTest
 
 final class MemoryBudgetTests: XCTestCase {
@@ -19,6 +19,23 @@ final class MemoryBudgetTests: XCTestCase {
             XCTAssertEqual(MemoryBudget.inputBytes(shape, rotated: rope == .standard, outputs: 2),
                            held + 2 * inputs.q.byteCount, "\(rope)")
         }
+    }
+
+    /// The references' formulas are what they allocate (worker scratch aside: `threads: 0`).
+    func testReferenceBytesMatchTheirArrays() throws {
+        var spec = RunSpec()
+        (spec.seq, spec.heads, spec.kvHeads, spec.headDim, spec.workload) = (1000, 6, 2, 20, .llm)
+        let inputs = try InputPreparation.prepare(spec)
+        let rows = ReferenceRows.count(37).rows(seq: spec.seq)
+        let exact = try Reference.compute(inputs, rows: rows, threads: 2)
+        XCTAssertEqual(Reference.bytes(heads: 6, rows: rows.count, seq: 1000, dim: 20, threads: 0),
+                       8 * (exact.output.count + exact.logSumExp.count) + 4 * exact.attentionMap.values.count)
+
+        let source = GeneratedInputs(spec: spec)
+        let setup = StreamSetup(shape: spec.shape, causal: true, rows: rows, queries: source.rows(rows, threads: 2).q)
+        let pass = StreamingReference(setup: setup, selections: [nil, nil, nil])
+        try pass.consume(source.segment(0..<300, threads: 2), firstRow: 0, threads: 2, cancellation: CancellationFlag())
+        XCTAssertEqual(StreamingReference.bytes(shape: spec.shape, rows: rows.count, selections: 3, segment: 300), pass.heldBytes)
     }
 
     func testRequireRefusesOnlyWhatExceedsTheMemory() throws {

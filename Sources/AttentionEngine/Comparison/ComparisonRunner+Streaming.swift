@@ -41,7 +41,8 @@ extension ComparisonRunner {
         let rows = spec.referenceRows.rows(seq: shape.seq)
         // The reference's state, plus in Float the rows' queries and each variant's output on them.
         let rowTensors = MemoryLayout<Float>.size * shape.heads * rows.count * shape.headDim * (1 + variants.count)
-        try MemoryBudget.require(StreamingReference.bytes(shape: shape, rows: rows.count, selections: variants.count) + rowTensors,
+        try MemoryBudget.require(StreamingReference.bytes(shape: shape, rows: rows.count, selections: variants.count,
+                                                          segment: min(Self.referenceSegment, shape.seq)) + rowTensors,
                                  for: "the streamed float64 reference on \(rows.count) rows per head, H=\(shape.heads)",
                                  remedy: "lower the reference rows or H")
         listener(.stage("streaming \(shape.seq) tokens: generating the \(rows.count) reference rows"))

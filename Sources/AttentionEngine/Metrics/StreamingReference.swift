@@ -33,10 +33,17 @@ public final class StreamingReference {
     private var keysInDouble: [Double] = []
     private var valuesInDouble: [Double] = []
 
-    /// Bytes the state of `rows` rows per head holds with `selections` variants measured:
-    /// query, accumulator, max and sum, the map's cells and the selections' sums, in Double.
-    static func bytes(shape: AttentionShape, rows: Int, selections: Int) -> Int {
-        8 * shape.heads * rows * (2 * paddedWidth(shape.headDim) + 2 + GridPartition(seq: shape.seq).cells + selections)
+    /// Bytes held for `rows` rows per head with `selections` variants measured, in Double:
+    /// per row the query, accumulator, max and sum, the map's cells and the selections'
+    /// sums; and one segment of `segment` keys' K and V.
+    static func bytes(shape: AttentionShape, rows: Int, selections: Int, segment: Int) -> Int {
+        let w = paddedWidth(shape.headDim)
+        return 8 * shape.heads * rows * (2 * w + 2 + GridPartition(seq: shape.seq).cells + selections) + 8 * 2 * shape.kvHeads * segment * w
+    }
+
+    /// Bytes its arrays hold now (what `bytes` predicts once a segment has been consumed).
+    var heldBytes: Int {
+        8 * [queries, accumulators, maxima, sums, cells, selected, keysInDouble, valuesInDouble].reduce(0) { $0 + $1.count }
     }
 
     private static func paddedWidth(_ headDim: Int) -> Int { (headDim + 7) / 8 * 8 }
