@@ -47,6 +47,23 @@ final class RunSpecTests: XCTestCase {
         XCTAssertEqual(try PresetFile.decode(PresetFile.encode(s), name: "round trip"), s)
     }
 
+    /// A misspelt field, a fractional or negative count and a bad reference_rows each name
+    /// the field (Foundation alone says "not valid JSON" at the top level, or ignores typos).
+    func testPresetMistakesNameTheirField() {
+        let cases = [(#"{"head_dims": 64}"#, "field 'head_dims': not a known field (known: name, seq"),
+                     (#"{"methods": [{"method": "flash", "lable": "x"}]}"#, "field 'methods[0].lable': not a known field (known: method, label, params)"),
+                     (#"{"seq": 64.5}"#, "field 'seq': 64.5 is not a whole number"),
+                     (#"{"seed": -1}"#, "field 'seed': -1.0 does not fit in 0…"),
+                     (#"{"reference_rows": 3.5}"#, "field 'reference_rows': expected a whole number of at least 1"),
+                     (#"{"reference_rows": 0}"#, "field 'reference_rows': expected a whole number of at least 1")]
+        for (json, mention) in cases {
+            XCTAssertThrowsError(try PresetFile.decode(Data(json.utf8), name: "p"), json) { error in
+                XCTAssertEqual((error as? EngineError)?.kind, .data, json)
+                XCTAssertTrue("\(error)".contains(mention), "\(json): \(error)")
+            }
+        }
+    }
+
     /// Every preset in presets/ decodes and validates (which builds each variant), so the
     /// dashboard's start-up preset (`quickstart`, skipped silently when broken) and the
     /// README's commands keep working; `infini-stream` streams.
@@ -68,6 +85,10 @@ final class RunSpecTests: XCTestCase {
         XCTAssertThrowsError(try s.validate()) { XCTAssertTrue("\($0)".contains("--seq")) }
         s = RunSpec(); s.methods = []
         XCTAssertThrowsError(try s.validate()) { XCTAssertTrue("\($0)".contains("--method")) }
+        for label in ["", "a\tb", "two\nlines"] {
+            s = RunSpec(); s.methods = [MethodSpec(method: "flash", label: label)]
+            XCTAssertThrowsError(try s.validate(), label.debugDescription) { XCTAssertTrue("\($0)".contains("label \(label.debugDescription)"), "\($0)") }
+        }
     }
 
     func testReferenceRowsAlwaysIncludeFirstAndLast() throws {

@@ -99,9 +99,10 @@ public struct MethodSpec: Codable, Sendable, Equatable {
         ([method] + params.keys.sorted().map { params[$0]! }).joined(separator: "-")
     }
 
-    enum CodingKeys: String, CodingKey { case method, label, params }
+    enum CodingKeys: String, CodingKey, CaseIterable { case method, label, params }
 
     public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownFields(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let method = try c.decode(String.self, forKey: .method)
         // Parameter values may be written as JSON strings, numbers or booleans.

@@ -54,31 +54,39 @@ public struct RunSpec: Codable, Sendable, Equatable {
         try check(!methods.isEmpty, "no methods to compare: give at least one --method")
         var labels = Set<String>()
         for m in methods {
+            // A label is a table cell, a CSV field and a dashboard row: it must show as one line.
+            try check(!m.label.isEmpty && !m.label.unicodeScalars.contains { $0.properties.generalCategory == .control },
+                      "method '\(m.method)': label \(m.label.debugDescription) must be non-empty text without tabs, newlines or other control characters")
             try check(labels.insert(m.label).inserted, "two methods share the label '\(m.label)': give one of them label=NAME")
             _ = try MethodRegistry.make(m)
         }
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case name, seq, heads, kvHeads = "kv_heads", headDim = "head_dim", causal, workload, seed, inputs
         case rope, ropeBase = "rope_base", ropeStyle = "rope_style", threads, `repeat`, warmup
         case referenceRows = "reference_rows", methods
     }
 
-    /// Missing fields keep their defaults, so a preset need only say what differs.
+    /// Missing fields keep their defaults, so a preset need only say what differs; an
+    /// unknown field is an error rather than a silently ignored typo.
     public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownFields(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         func read<T: Decodable>(_ key: CodingKeys, into value: inout T) throws {
             if let v = try c.decodeIfPresent(T.self, forKey: key) { value = v }
         }
+        func readWhole<T: FixedWidthInteger & Decodable>(_ key: CodingKeys, into value: inout T) throws {
+            if let v = try c.decodeWholeIfPresent(T.self, forKey: key) { value = v }
+        }
         name = try c.decodeIfPresent(String.self, forKey: .name)
-        try read(.seq, into: &seq); try read(.heads, into: &heads); try read(.kvHeads, into: &kvHeads)
-        try read(.headDim, into: &headDim); try read(.causal, into: &causal); try read(.workload, into: &workload)
-        try read(.seed, into: &seed)
+        try readWhole(.seq, into: &seq); try readWhole(.heads, into: &heads); try readWhole(.kvHeads, into: &kvHeads)
+        try readWhole(.headDim, into: &headDim); try read(.causal, into: &causal); try read(.workload, into: &workload)
+        try readWhole(.seed, into: &seed)
         inputs = try c.decodeIfPresent(String.self, forKey: .inputs)
         rope = try c.decodeIfPresent(RopeSettings.Mode.self, forKey: .rope)
         try read(.ropeBase, into: &ropeBase); try read(.ropeStyle, into: &ropeStyle)
-        try read(.threads, into: &threads); try read(.repeat, into: &`repeat`); try read(.warmup, into: &warmup)
+        try readWhole(.threads, into: &threads); try readWhole(.repeat, into: &`repeat`); try readWhole(.warmup, into: &warmup)
         try read(.referenceRows, into: &referenceRows); try read(.methods, into: &methods)
     }
 }
@@ -113,14 +121,12 @@ public enum ReferenceRows: Codable, Sendable, Equatable {
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.singleValueContainer()
-        if let k = try? c.decode(Int.self) {
-            guard k >= 1 else { throw DecodingError.dataCorruptedError(in: c, debugDescription: "must be at least 1") }
+        if let k = try? c.decode(Int.self), k >= 1 {
             self = .count(k)
+        } else if let s = try? c.decode(String.self), let rows = try? ReferenceRows(parsing: s) {
+            self = rows
         } else {
-            let s = try c.decode(String.self)
-            do { try self.init(parsing: s) } catch {
-                throw DecodingError.dataCorruptedError(in: c, debugDescription: "expected a number, \"auto\" or \"all\"")
-            }
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: "expected a whole number of at least 1, \"auto\" or \"all\"")
         }
     }
 
