@@ -111,6 +111,20 @@ final class CoverageAndReferenceTests: XCTestCase {
         XCTAssertNotNil(json["spec"] as? [String: Any])
     }
 
+    /// One NaN in an output makes every error figure NaN (Swift's max() would drop it and
+    /// report the rest as exact), and tables print it as NaN, not as a dash.
+    func testANonFiniteOutputIsNeverReportedAsAccurate() throws {
+        let inputs = randomInputs(seq: 20, heads: 2, dim: 8)
+        let reference = try Reference.compute(inputs, rows: Array(0..<20), threads: 1)
+        var output = try FlashAttention().run(inputs, context: RunContext(threads: 1)).output
+        XCTAssertLessThan(ErrorMetrics(output: output, reference: reference).maxAbs, 1e-5)
+        output.data[output.data.count / 2] = .nan
+        let err = ErrorMetrics(output: output, reference: reference)
+        XCTAssertTrue(err.rmse.isNaN && err.maxAbs.isNaN && err.relL2.isNaN, "\(err)")
+        XCTAssertEqual(ReadableNumbers.scientific(err.maxAbs), "NaN")
+        XCTAssertEqual(ReadableNumbers.value(-.nan, significant: 4, grouped: false), "nan")
+    }
+
     func testReadableNumbers() {
         XCTAssertEqual(ReadableNumbers.grouped(1_234_567), "1,234,567")
         XCTAssertEqual(ReadableNumbers.grouped(-12), "-12")

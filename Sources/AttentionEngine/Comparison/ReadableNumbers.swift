@@ -25,9 +25,10 @@ public enum ReadableNumbers {
         return (x < 0 ? "-" : "") + String(format: "%.\(decimals)f", v) + prefixes[i]
     }
 
-    /// Errors: "3.21e-04"; exactly zero prints "0".
+    /// Errors: "3.21e-04"; exactly zero prints "0"; NaN (an output with NaN or ∞ in it)
+    /// prints "NaN", never a dash that could pass for "not measured".
     public static func scientific(_ x: Double) -> String {
-        guard x.isFinite else { return x.isNaN ? "–" : "∞" }
+        guard x.isFinite else { return x.isNaN ? "NaN" : "∞" }
         return x == 0 ? "0" : String(format: "%.2e", x)
     }
 
@@ -40,6 +41,7 @@ public enum ReadableNumbers {
     /// `grouped`; the CLI's `name=value` lines leave them out), otherwise `significant`
     /// significant digits.
     public static func value(_ x: Double, significant: Int, grouped: Bool) -> String {
+        guard x.isFinite else { return x.isNaN ? "nan" : x > 0 ? "inf" : "-inf" }  // %g prints "-nan" for some NaNs
         guard x == x.rounded(), abs(x) < 1e15 else { return String(format: "%.\(significant)g", x) }
         return grouped ? Self.grouped(Int(x)) : String(Int(x))
     }

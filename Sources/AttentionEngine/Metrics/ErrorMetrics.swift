@@ -28,7 +28,7 @@ public struct ErrorMetrics: Sendable, Equatable {
         }
         let count = Double(reference.output.count)
         rmse = (sq / count).squareRoot()
-        maxAbs = mx
+        maxAbs = sq.isNaN ? .nan : mx  // max() drops NaN; a non-finite output must not read as exact
         relL2 = ref2 > 0 ? (sq / ref2).squareRoot() : (sq > 0 ? .infinity : 0)
         rows = reference.rows.count
     }
