@@ -16,7 +16,9 @@ struct BenchCommand: ParsableCommand {
             --warmup), the peer's GFLOP/s at --threads, ratio = peer median time / method median \
             time (same work), and the peak resident memory of this process against the size of \
             Q, K, V and O. The peer runs as `python bench_peers.py ... --peers PEER` from \
-            --peers-dir, in a virtual environment (.build/peers-venv) created on first use.
+            --peers-dir, in a virtual environment (.build/peers-venv) created on first use; \
+            it is first tried on at most 128 tokens, so a peer that cannot run fails before \
+            anything is timed.
             """)
 
     @Option(help: "Sequence length N.") var seq = 16384
@@ -58,6 +60,12 @@ struct BenchCommand: ParsableCommand {
         let interrupt = InterruptHandler { cancellation.cancel() }
         defer { interrupt.restore() }
 
+        if let peerRunner {
+            // A misspelt or uninstalled peer should fail now, not after minutes of timing the method.
+            note("checking that peer \(peer) runs (\(min(seq, 128)) tokens)")
+            _ = try peerRunner.run(peer: peer, seq: min(seq, 128), heads: heads, headDim: headDim, causal: causal,
+                                   threads: threads, repeats: 3, waitQuiet: 0, cancelled: { cancellation.isCancelled })
+        }
         var summary = BenchSummary(spec: spec, peerName: peer == "none" ? nil : peer)
         summary.main = try measure(spec, cancellation: cancellation)
         if let peerRunner {

@@ -2,9 +2,9 @@ import Foundation
 import TestSupport
 import XCTest
 
-/// `attnscope bench` end to end: bad flags exit 64 naming the flag, a failing peer exits 70,
-/// and the summary row carries the method's timing, the peer's row as the peer printed it,
-/// and their ratio. The peer here is a stand-in script, so the test needs no Python packages
+/// `attnscope bench` end to end: bad flags exit 64 naming the flag, a failing peer exits 70
+/// before the method is timed, and the summary row carries the method's timing, the peer's
+/// row as the peer printed it, and their ratio. The peer here is a stand-in script, so the test needs no Python packages
 /// and checks exactly what was passed to the peer and parsed back.
 final class BenchCommandTests: XCTestCase {
     let tiny = ["bench", "--seq", "100", "--heads", "2", "--head-dim", "16", "--repeat", "1", "--warmup", "0"]
@@ -93,6 +93,8 @@ final class BenchCommandTests: XCTestCase {
         let r = try Attnscope.run(tiny + ["--skip-single-thread", "--peers-dir", crashed.dir, "--python", crashed.python])
         XCTAssertEqual(r.status, 70, r.stderr)
         XCTAssertTrue(r.stderr.contains("peer 'numpy' failed") && r.stderr.contains("peer crashed"), r.stderr)
+        XCTAssertFalse(r.stderr.contains("timing flash"), "a peer that cannot run fails before the method is timed: \(r.stderr)")
+        XCTAssertTrue(try String(contentsOfFile: crashed.argsFile, encoding: .utf8).contains("--seq 100 "), "probed on min(N, 128) tokens")
 
         let wrong = try fakePeer(row: "numpy,100,16,2,1,50.0,0.01,0.5,FAIL,49.0,3,2,0.10,1.95")
         let w = try Attnscope.run(tiny + ["--skip-single-thread", "--peers-dir", wrong.dir, "--python", wrong.python])
