@@ -76,4 +76,36 @@ final class WidgetFrameTests: XCTestCase {
         TooSmallScreen().draw(into: &small, theme: .colour)
         assertFrame(small, "too-small")
     }
+
+    /// Packing the help into columns keeps a scope that fits in one column whole, and each
+    /// binding's wrapped text and a header with its first binding together; the gap line at a
+    /// column's top is dropped: each column is whole blocks, in order, and together every block.
+    func testHelpColumnsNeverSplitABinding() {
+        let help = HelpOverlay()
+        func text(_ lines: some Sequence<HelpOverlay.Line>) -> [String] { lines.map { "\($0.keys)|\($0.text)|\($0.header)" } }
+        for (textWidth, height) in [(20, 19), (34, 38), (80, 7), (40, 12)] {
+            let blocks = help.blocks(textWidth: textWidth, height: height), gap = text([("", "", true)])
+            let flat = blocks.flatMap { $0 }
+            for scope in KeyScope.allCases {
+                let start = flat.firstIndex { $0.header && $0.keys == scope.rawValue }!
+                let lines = (flat[(start + 1)...].firstIndex { $0.header } ?? flat.count) - start
+                let block = blocks.first { $0[0].header && $0[0].keys == scope.rawValue }!
+                XCTAssertEqual(block.count, lines <= height ? lines : block.count, "\(scope.rawValue) fits in \(height) lines: one block")
+            }
+            let columns = HelpOverlay.columns(of: blocks, height: height)
+            var b = 0
+            for column in columns {
+                if text(blocks[b]) == gap { b += 1 }  // a gap is dropped at a column's top
+                XCTAssertNotEqual(text(column.prefix(1)), gap, "width \(textWidth), height \(height)")
+                var at = 0
+                while at < column.count && b < blocks.count {
+                    XCTAssertEqual(text(column.dropFirst(at).prefix(blocks[b].count)), text(blocks[b]),
+                                   "a block is split at width \(textWidth), height \(height)")
+                    at += blocks[b].count; b += 1
+                }
+                XCTAssertEqual(at, column.count)
+            }
+            XCTAssertEqual(b, blocks.count, "every block is placed")
+        }
+    }
 }

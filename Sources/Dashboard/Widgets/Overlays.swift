@@ -10,45 +10,75 @@ enum Overlay {
 }
 
 /// `?`: every binding of the keymap, by scope, flowed into the fewest columns that fit;
-/// sentences wrap when a column is wide enough, else the footer's short words are used.
+/// sentences wrap when a column is wide enough, else the footer's short words are used. A
+/// scope stays in one column when it fits in one; a binding's wrapped text always does.
 struct HelpOverlay {
     static let keyWidth = 12
+
+    typealias Line = (keys: String, text: String, header: Bool)
 
     func draw(into buf: inout CellBuffer, _ area: Rect, theme: Theme) {
         let inner = Overlay.box("Keys · Esc or ? closes", width: area.width, height: area.height, in: area, into: &buf, theme: theme)
         guard inner.height > 0 else { return }
-        var chosen: (width: Int, lines: [(keys: String, text: String, header: Bool)]) = (inner.width, [])
-        for columns in 1...4 {
-            let width = inner.width / columns
-            let lines = layout(textWidth: width - HelpOverlay.keyWidth - 2)
-            chosen = (width, lines)
-            if lines.count <= columns * inner.height { break }
+        var chosen: (width: Int, columns: [[Line]]) = (inner.width, [])
+        // Fewest columns first; at each count, whole scopes if they fit, else scopes split
+        // between bindings (so wide text is not given up just to keep scopes whole).
+        search: for count in 1...4 {
+            let width = inner.width / count
+            for scopeHeight in [inner.height, 0] {
+                let blocks = blocks(textWidth: width - HelpOverlay.keyWidth - 2, height: scopeHeight)
+                chosen = (width, HelpOverlay.columns(of: blocks, height: inner.height))
+                if chosen.columns.count <= count { break search }
+            }
         }
-        for (i, line) in chosen.lines.enumerated() {
-            let x = inner.x + 1 + (i / inner.height) * chosen.width, y = inner.y + i % inner.height
+        for (c, column) in chosen.columns.enumerated() {
+            let x = inner.x + 1 + c * chosen.width
             if x >= inner.maxX { break }
-            if line.header {
-                buf.put(line.keys, x: x, y: y, style: theme.header, maxWidth: chosen.width - 2)
-            } else {
-                buf.put(Text.truncated(line.keys, HelpOverlay.keyWidth - 1), x: x, y: y, style: theme.key)
-                buf.put(line.text, x: x + HelpOverlay.keyWidth, y: y, style: theme.value,
-                        maxWidth: chosen.width - HelpOverlay.keyWidth - 2)
+            for (y, line) in zip(inner.y..<inner.maxY, column) {
+                if line.header {
+                    buf.put(line.keys, x: x, y: y, style: theme.header, maxWidth: chosen.width - 2)
+                } else {
+                    buf.put(Text.truncated(line.keys, HelpOverlay.keyWidth - 1), x: x, y: y, style: theme.key)
+                    buf.put(line.text, x: x + HelpOverlay.keyWidth, y: y, style: theme.value,
+                            maxWidth: chosen.width - HelpOverlay.keyWidth - 2)
+                }
             }
         }
     }
 
-    /// Lines of the help for a given text width: scope headers, then key + text (wrapped).
-    func layout(textWidth: Int) -> [(keys: String, text: String, header: Bool)] {
-        var lines: [(keys: String, text: String, header: Bool)] = []
+    /// The help for a given text width as blocks that must not be split: a blank line
+    /// between scopes, and each scope whole if it fits in `height` lines, else its header
+    /// with its first binding, then each further binding (`height` 0 splits every scope).
+    func blocks(textWidth: Int, height: Int) -> [[Line]] {
+        var blocks: [[Line]] = []
         for scope in KeyScope.allCases {
-            if !lines.isEmpty { lines.append(("", "", true)) }
-            lines.append((scope.rawValue, "", true))
-            for b in Keymap.bindings(in: scope) {
+            if !blocks.isEmpty { blocks.append([("", "", true)]) }
+            let bindings = Keymap.bindings(in: scope).map { b -> [Line] in
                 let parts = textWidth >= 30 ? Text.wrapped(b.help, textWidth) : [b.short]
-                for (i, part) in parts.enumerated() { lines.append((i == 0 ? b.keyNames : "", part, false)) }
+                return parts.enumerated().map { i, part in (keys: i == 0 ? b.keyNames : "", text: part, header: false) }
+            }
+            let header: Line = (scope.rawValue, "", true)
+            if 1 + bindings.reduce(0, { $0 + $1.count }) <= height {
+                blocks.append([header] + bindings.flatMap { $0 })
+            } else {
+                blocks.append([header] + (bindings.first ?? []))
+                blocks += bindings.dropFirst()
             }
         }
-        return lines
+        return blocks
+    }
+
+    /// Blocks packed into columns of `height` lines, a block that does not fit starting the
+    /// next column; a column never starts with the blank line between scopes.
+    static func columns(of blocks: [[Line]], height: Int) -> [[Line]] {
+        var columns: [[Line]] = [[]]
+        for block in blocks {
+            let isGap = block.count == 1 && block[0].keys.isEmpty
+            if !columns[columns.count - 1].isEmpty && columns[columns.count - 1].count + block.count > height { columns.append([]) }
+            if isGap && columns[columns.count - 1].isEmpty { continue }
+            columns[columns.count - 1] += block
+        }
+        return columns
     }
 }
 
