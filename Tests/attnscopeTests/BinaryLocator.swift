@@ -19,8 +19,10 @@ enum Attnscope {
         var stderr: String
     }
 
-    /// Runs with stdin from /dev/null (so never a terminal) and waits at most `timeout` seconds.
-    static func run(_ arguments: [String], timeout: TimeInterval = 120, environment: [String: String]? = nil) throws -> Result {
+    /// Runs with stdin from /dev/null (so never a terminal) and waits at most `timeout` seconds;
+    /// stdout goes to `standardOutput` when given (then `stdout` is empty).
+    static func run(_ arguments: [String], timeout: TimeInterval = 120, environment: [String: String]? = nil,
+                    standardOutput: FileHandle? = nil) throws -> Result {
         let p = Process()
         p.executableURL = url
         p.arguments = arguments
@@ -31,7 +33,7 @@ enum Attnscope {
         try Data().write(to: URL(fileURLWithPath: base + ".err"))
         defer { try? FileManager.default.removeItem(atPath: base + ".out"); try? FileManager.default.removeItem(atPath: base + ".err") }
         p.standardInput = FileHandle.nullDevice
-        p.standardOutput = FileHandle(forWritingAtPath: base + ".out")
+        p.standardOutput = standardOutput ?? FileHandle(forWritingAtPath: base + ".out")
         p.standardError = FileHandle(forWritingAtPath: base + ".err")
         try p.run()
         let deadline = Date().addingTimeInterval(timeout)

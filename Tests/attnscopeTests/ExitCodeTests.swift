@@ -90,6 +90,17 @@ final class ExitCodeTests: XCTestCase {
         try assertFails(small + ["--csv", dir + "/missing/r.csv"], status: 64, mentions: "does not exist")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), [])
     }
+
+    /// `print` ignores write errors; output that cannot be written (a full disk, here
+    /// /dev/full) must not end in exit 0.
+    func testStdoutThatCannotBeWrittenIsAnError() throws {
+        let full = try XCTUnwrap(FileHandle(forWritingAtPath: "/dev/full"))
+        for args in [small, small + ["--json", "-"], ["presets"]] {
+            let r = try Attnscope.run(args, standardOutput: full)
+            XCTAssertEqual(r.status, 64, "\(args): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("cannot write to standard output"), r.stderr)
+        }
+    }
 }
 
 /// Small .npy inputs written by the tests.
