@@ -19,6 +19,29 @@ final class NPYFileTests: XCTestCase {
 
     func bytes<T>(_ values: [T]) -> [UInt8] { values.withUnsafeBytes { Array($0) } }
 
+    /// `shape(path:)` reads only the header (so a run can check memory before loading) and
+    /// agrees with a full read; it applies the same checks to the header and the file's size.
+    func testShapeFromTheHeaderAloneMatchesTheFullRead() throws {
+        let dir = try temporaryDirectory()
+        for (version, shape) in [(UInt8(1), "(3, 5, 4)"), (2, "(7, 2)"), (3, "(2, 1, 6)")] {
+            let path = dir + "/v\(version).npy"
+            let count = shape.dropFirst().dropLast().split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces))! }.reduce(1, *)
+            try npy(version: version, shape: shape, payload: bytes((0..<count).map { Float($0) })).write(to: URL(fileURLWithPath: path))
+            let t = try NPYFile.read(path: path)
+            XCTAssertEqual(try NPYFile.shape(path: path), AttentionShape(seq: t.seq, heads: t.heads, kvHeads: t.heads, headDim: t.dim), shape)
+            XCTAssertEqual(t.data, (0..<count).map { Float($0) })
+        }
+        try npy(shape: "(4, 4)", payload: bytes([Float](repeating: 1, count: 15))).write(to: URL(fileURLWithPath: dir + "/short.npy"))
+        for path in [dir + "/short.npy", dir + "/absent.npy"] {
+            var errors: [EngineError?] = []
+            XCTAssertThrowsError(try NPYFile.shape(path: path)) { errors.append($0 as? EngineError) }
+            XCTAssertThrowsError(try NPYFile.read(path: path)) { errors.append($0 as? EngineError) }
+            XCTAssertEqual(errors.count, 2)
+            XCTAssertNotNil(errors.first ?? nil)
+            XCTAssertEqual(errors.first, errors.last, path)
+        }
+    }
+
     func testReadsAllThreeHeaderVersions() throws {
         for v: UInt8 in [1, 2, 3] {
             let t = try NPYFile.decode(npy(version: v, shape: "(2, 3)", payload: bytes([Float](arrayLiteral: 1, 2, 3, 4, 5, 6))), name: "x.npy")

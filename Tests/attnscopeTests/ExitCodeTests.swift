@@ -55,6 +55,19 @@ final class ExitCodeTests: XCTestCase {
         let preset = try temporaryDirectory() + "/huge.json"
         try Data(#"{"seq": 16777216, "heads": 1024, "kv_heads": 1024, "head_dim": 1024}"#.utf8).write(to: URL(fileURLWithPath: preset))
         try assertFails(["tui", "--snapshot", "100x30", "--preset", preset], status: 64, mentions: "iB needed, this machine has")
+        // Files are sized by their headers before they are read: sparse 1 TiB q, k, v.
+        let files = try temporaryDirectory()
+        let header = HeadTensorFixture.tensor(heads: 256, seq: 4_194_304, dim: 256).header
+        for name in ["q", "k", "v"] {
+            let path = files + "/\(name).npy"
+            try header.write(to: URL(fileURLWithPath: path))
+            let handle = try XCTUnwrap(FileHandle(forWritingAtPath: path))
+            try handle.truncate(atOffset: UInt64(header.count) + (1 << 40))  // 4 bytes × 256 × 4M × 256
+            try handle.close()
+        }
+        try assertFails(["run", "--inputs", files], status: 64, mentions: "at N=4194304, H=256, G=256, d=256: ")
+        try assertFails(["run", "--inputs", files], status: 64, mentions: "use inputs with fewer tokens or heads")
+        try assertFails(["structure", "--inputs", files], status: 64, mentions: "use inputs with fewer tokens or heads")
     }
 
     func testBadInputFilesAreDataErrors() throws {
@@ -110,12 +123,16 @@ enum HeadTensorFixture {
         func write(_ path: String) throws {
             var values = (0..<heads * seq * dim).map { Float(($0 * 7919) % 23) / 11 - 1 }
             if let poison { values[values.count / 2] = poison }
-            var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(heads), \(seq), \(dim)), }"
-            header += String(repeating: " ", count: (64 - (10 + header.utf8.count + 1) % 64) % 64) + "\n"
-            var d = Data([0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, UInt8(header.utf8.count), 0])
-            d.append(contentsOf: Array(header.utf8))
+            var d = header
             values.withUnsafeBytes { d.append(contentsOf: $0) }
             try d.write(to: URL(fileURLWithPath: path))
+        }
+
+        /// The .npy version 1.0 preamble and header of a float32 [heads, seq, dim] array.
+        var header: Data {
+            var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(heads), \(seq), \(dim)), }"
+            header += String(repeating: " ", count: (64 - (10 + header.utf8.count + 1) % 64) % 64) + "\n"
+            return Data([0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, UInt8(header.utf8.count), 0]) + Data(header.utf8)
         }
     }
     static func tensor(heads: Int, seq: Int, dim: Int, poison: Float? = nil) -> Fixture {

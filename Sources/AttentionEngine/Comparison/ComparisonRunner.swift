@@ -50,11 +50,10 @@ public struct ComparisonRunner: Sendable {
         if let streaming = streamingVariants(variants) {
             return try runStreamed(streaming, cancellation: cancellation, listener: listener)
         }
-        // Generated inputs are checked before they are made; files once their shape is known.
-        if spec.inputs == nil { try requireMemory(spec.shape, rotated: spec.ropeSettings.mode == .standard) }
+        // Checked before anything is made or read (files by their headers).
+        try requireMemory(InputPreparation.shape(spec), rotated: spec.ropeSettings.mode == .standard)
         listener(.stage("preparing inputs"))
         let inputs = try InputPreparation.prepare(spec)
-        if spec.inputs != nil { try requireMemory(inputs.shape, rotated: inputs.rope.mode == .standard) }
         try cancellation.checkCancelled()
         // With --inputs the shape comes from the files: report that one, not the spec's defaults.
         var reported = spec
@@ -81,7 +80,8 @@ public struct ComparisonRunner: Sendable {
             + Reference.bytes(heads: s.heads, rows: rows, seq: s.seq, dim: s.headDim, threads: spec.threads)
         let held = outputs == 1 ? "an output" : "\(outputs) outputs"
         try MemoryBudget.require(bytes, for: "Q, K, V, \(held) and the float64 reference on \(rows) rows per head at N=\(s.seq), H=\(s.heads), G=\(s.kvHeads), d=\(s.headDim)",
-                                 remedy: "lower N, H, G, d or the reference rows" + (outputs > 1 ? ", or save fewer variants' outputs" : ""))
+                                 remedy: (spec.inputs == nil ? "lower N, H, G, d" : "use inputs with fewer tokens or heads") + " or the reference rows"
+                                     + (outputs > 1 ? ", or save fewer variants' outputs" : ""))
     }
 
     func runVariant(_ m: MethodSpec, _ method: any AttentionMethod, inputs: AttentionInputs, reference: Reference,

@@ -7,12 +7,28 @@ import Foundation
 public enum NPYFile {
     static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // "\x93NUMPY"
 
+    /// Reads a whole file. The file is mapped, not copied, so peak memory is the float32
+    /// array it becomes, not that plus the file's size.
     public static func read(path: String) throws -> HeadTensor {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            let exists = FileManager.default.fileExists(atPath: path)
-            throw EngineError.data("\(path): \(exists ? "cannot be read" : "no such file")")
-        }
+        let data = try contents(of: path, options: .alwaysMapped)
         return try decode(data, name: path)
+    }
+
+    /// The [H, N, D] an array holds, from its header alone (`kvHeads` = H): lets a run check
+    /// that its inputs fit in memory before reading them.
+    public static func shape(path: String) throws -> AttentionShape {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw unreadable(path) }
+        defer { try? handle.close() }
+        let size = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? 0
+        // The 12-byte preamble holds the header's length (2 bytes from offset 8 in version 1,
+        // 4 after); reading that many more bytes covers the header in every version.
+        var prefix = (try? handle.read(upToCount: 12)) ?? Data()
+        if prefix.count == 12 {
+            let length = prefix[6] == 1 ? Int(prefix[8]) | Int(prefix[9]) << 8 : (0..<4).reduce(0) { $0 | Int(prefix[8 + $1]) << (8 * $1) }
+            prefix += (try? handle.read(upToCount: min(length, 1 << 24))) ?? Data()
+        }
+        let l = try prefix.withUnsafeBytes { try layout($0, fileBytes: size, name: path) }
+        return AttentionShape(seq: l.seq, heads: l.heads, kvHeads: l.heads, headDim: l.dim)
     }
 
     public static func decode(_ data: Data, name: String) throws -> HeadTensor {
@@ -21,6 +37,30 @@ public enum NPYFile {
     }
 
     static func decode(_ bytes: UnsafeRawBufferPointer, name: String) throws -> HeadTensor {
+        let l = try layout(bytes, fileBytes: bytes.count, name: name)
+        var values = [Float](repeating: 0, count: l.count)
+        let base = bytes.baseAddress! + l.payload
+        values.withUnsafeMutableBufferPointer { out in
+            switch l.width {
+            case 4 where 1.littleEndian == 1:  // already the host's float32: a plain copy (3 GiB in about a second)
+                UnsafeMutableRawPointer(out.baseAddress!).copyMemory(from: base, byteCount: 4 * l.count)
+            case 4:
+                for i in 0..<l.count { out[i] = Float(bitPattern: UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
+            case 2:
+                for i in 0..<l.count { out[i] = Float(Float16(bitPattern: UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))) }
+            default:
+                for i in 0..<l.count { out[i] = Float(Double(bitPattern: UInt64(littleEndian: base.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)))) }
+            }
+        }
+        return HeadTensor(heads: l.heads, seq: l.seq, dim: l.dim, data: values)
+    }
+
+    /// Where an array's values start and how they are stored, as its header says.
+    struct Layout { var heads, seq, dim, width, payload: Int; var count: Int { heads * seq * dim } }
+
+    /// Parses and checks the header at the start of `bytes`; `fileBytes` is the whole file's
+    /// size (`bytes` may hold only the header), against which the payload is checked.
+    static func layout(_ bytes: UnsafeRawBufferPointer, fileBytes: Int, name: String) throws -> Layout {
         func fail(_ why: String) -> EngineError { .data("\(name): \(why)") }
         guard bytes.count >= 10, Array(bytes[0..<6]) == magic else { throw fail("not a .npy file (bad magic)") }
         let major = bytes[6]
@@ -64,21 +104,19 @@ public enum NPYFile {
         let (count, o2) = rows.multipliedReportingOverflow(by: dim)
         let (needed, o3) = count.multipliedReportingOverflow(by: width)
         guard !(o1 || o2 || o3) else { throw fail("shape \(shapeText(shape)) is too large to be a real array") }
-        guard bytes.count - payload >= needed else {
-            throw fail("truncated data: shape \(shapeText(shape)) needs \(needed) bytes, file has \(bytes.count - payload)")
+        guard fileBytes - payload >= needed else {
+            throw fail("truncated data: shape \(shapeText(shape)) needs \(needed) bytes, file has \(fileBytes - payload)")
         }
-        var values = [Float](repeating: 0, count: count)
-        let base = bytes.baseAddress! + payload
-        values.withUnsafeMutableBufferPointer { out in
-            for i in 0..<count {
-                switch width {
-                case 4: out[i] = Float(bitPattern: UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
-                case 2: out[i] = Float(Float16(bitPattern: UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))))
-                default: out[i] = Float(Double(bitPattern: UInt64(littleEndian: base.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))))
-                }
-            }
-        }
-        return HeadTensor(heads: heads, seq: seq, dim: dim, data: values)
+        return Layout(heads: heads, seq: seq, dim: dim, width: width, payload: payload)
+    }
+
+    /// A file's bytes, or the error naming why there are none.
+    static func contents(of path: String, options: Data.ReadingOptions) throws -> Data {
+        do { return try Data(contentsOf: URL(fileURLWithPath: path), options: options) } catch { throw unreadable(path) }
+    }
+
+    static func unreadable(_ path: String) -> EngineError {
+        .data("\(path): \(FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")")
     }
 
     /// Encodes as float32. `squeezeSingleHead` writes a one-head tensor as [N, D].
