@@ -38,6 +38,29 @@ final class MemoryBudgetTests: XCTestCase {
         XCTAssertEqual(StreamingReference.bytes(shape: spec.shape, rows: rows.count, selections: 3, segment: 300), pass.heldBytes)
     }
 
+    /// What a method declares it copies (`copyBytes`, checked before a run) is the part of
+    /// the memory its run reports that does not grow with the workers: memory_bytes is
+    /// copies + workers × scratch, so copies = 2·m(1 thread) − m(2 threads). N = 1000 and
+    /// d = 20 are not multiples of any tile or padding.
+    func testCopyBytesAreWhatTheRunsHold() throws {
+        var spec = RunSpec()
+        (spec.seq, spec.heads, spec.kvHeads, spec.headDim, spec.workload) = (1000, 6, 2, 20, .llm)
+        let inputs = try InputPreparation.prepare(spec)
+        for text in ["flash", "dense", "flash:precision=fp8", "flash:precision=bf16", "dense:precision=fp16",
+                     "longrope:scaling=yarn,original=256"] {
+            let method = try MethodRegistry.make(MethodSpec(parsing: text))
+            let m = try [1, 2].map { try method.run(inputs, context: RunContext(threads: $0, seed: 1)).memoryBytes }
+            XCTAssertEqual(method.copyBytes(spec.shape), 2 * m[0] - m[1], text)
+            XCTAssertEqual(method.copyBytes(spec.shape) > 0, text.contains("precision=") || text.hasPrefix("longrope"), text)
+        }
+        let exact = try MethodRegistry.make(MethodSpec(parsing: "minference:slash_mode=exact"))
+        let layout = inputs.withPointers { p in
+            SlidingTransposedKeys(keys: p.k.base, values: p.v.base, kvHeads: 2, seq: 1000, dim: 20, threads: 2)
+        }
+        XCTAssertEqual(exact.copyBytes(spec.shape), layout.bytes)
+        XCTAssertEqual(try MethodRegistry.make(MethodSpec(parsing: "minference")).copyBytes(spec.shape), 0)
+    }
+
     func testRequireRefusesOnlyWhatExceedsTheMemory() throws {
         XCTAssertNoThrow(try MemoryBudget.require(1 << 30, for: "x", remedy: "y", available: 1 << 30))
         XCTAssertThrowsError(try MemoryBudget.require(3 << 29, for: "holding it", remedy: "make it smaller", available: 1 << 30)) { error in

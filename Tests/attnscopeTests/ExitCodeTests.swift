@@ -48,6 +48,10 @@ final class ExitCodeTests: XCTestCase {
         let saved = ["--save-outputs", try temporaryDirectory() + "/out", "--method", "flash", "--method", "dense"]
         try assertFails(["run"] + huge + saved, status: 64, mentions: "Q, K, V, 2 outputs and")
         try assertFails(["run"] + huge + saved, status: 64, mentions: "or save fewer variants' outputs")
+        // The variant that copies the most (LongRoPE's rotated Q and K here) is counted and named.
+        try assertFails(["run"] + huge + ["--method", "flash", "--method", "longrope:scaling=yarn,label=lr"], status: 64,
+                        mentions: "the float64 reference on 256 rows per head and lr's copies of the inputs at N=16777216")
+        try assertFails(["run"] + huge + ["--method", "longrope:scaling=yarn,label=lr"], status: 64, mentions: "or leave out lr")
         // Streamed runs never hold whole inputs, but the reference keeps state per row.
         try assertFails(["run"] + huge + ["--method", "infini", "--reference-rows", "all"], status: 64,
                         mentions: "the streamed float64 reference on 16777216 rows per head, H=1024")

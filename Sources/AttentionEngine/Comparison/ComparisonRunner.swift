@@ -51,7 +51,7 @@ public struct ComparisonRunner: Sendable {
             return try runStreamed(streaming, cancellation: cancellation, listener: listener)
         }
         // Checked before anything is made or read (files by their headers).
-        try requireMemory(InputPreparation.shape(spec), rotated: spec.ropeSettings.mode == .standard)
+        try requireMemory(InputPreparation.shape(spec), rotated: spec.ropeSettings.mode == .standard, variants: variants)
         listener(.stage("preparing inputs"))
         let inputs = try InputPreparation.prepare(spec)
         try cancellation.checkCancelled()
@@ -71,17 +71,25 @@ public struct ComparisonRunner: Sendable {
         return ComparisonReport(spec: reported, variants: results, attentionMap: reference.attentionMap)
     }
 
-    /// Refuses a run whose inputs, outputs (one, or every variant's when they are kept) and
-    /// float64 reference cannot fit in memory together.
-    func requireMemory(_ s: AttentionShape, rotated: Bool) throws {
+    /// Refuses a run whose inputs, outputs (one, or every variant's when they are kept),
+    /// float64 reference and largest variant's copies of the inputs (variants run one at a
+    /// time) cannot fit in memory together.
+    func requireMemory(_ s: AttentionShape, rotated: Bool, variants: [(MethodSpec, any AttentionMethod)]) throws {
         let rows = spec.referenceRows.rows(seq: s.seq).count
         let outputs = keepOutputs ? spec.methods.count : 1
+        let copies = variants.map { (label: $0.0.label, bytes: $0.1.copyBytes(s)) }.max { $0.bytes < $1.bytes }
+        let copier = copies.flatMap { $0.bytes > 0 ? $0 : nil }
         let bytes = MemoryBudget.inputBytes(s, rotated: rotated, outputs: outputs)
-            + Reference.bytes(heads: s.heads, rows: rows, seq: s.seq, dim: s.headDim, threads: spec.threads)
-        let held = outputs == 1 ? "an output" : "\(outputs) outputs"
-        try MemoryBudget.require(bytes, for: "Q, K, V, \(held) and the float64 reference on \(rows) rows per head at N=\(s.seq), H=\(s.heads), G=\(s.kvHeads), d=\(s.headDim)",
-                                 remedy: (spec.inputs == nil ? "lower N, H, G, d" : "use inputs with fewer tokens or heads") + " or the reference rows"
-                                     + (outputs > 1 ? ", or save fewer variants' outputs" : ""))
+            + Reference.bytes(heads: s.heads, rows: rows, seq: s.seq, dim: s.headDim, threads: spec.threads) + (copier?.bytes ?? 0)
+        var parts = ["Q, K, V", outputs == 1 ? "an output" : "\(outputs) outputs", "the float64 reference on \(rows) rows per head"]
+        var remedy = (spec.inputs == nil ? "lower N, H, G, d" : "use inputs with fewer tokens or heads") + " or the reference rows"
+        if outputs > 1 { remedy += ", or save fewer variants' outputs" }
+        if let copier {
+            parts.append("\(copier.label)'s copies of the inputs")
+            remedy += ", or leave out \(copier.label)"
+        }
+        let what = parts.dropLast().joined(separator: ", ") + " and " + parts.last!
+        try MemoryBudget.require(bytes, for: what + " at N=\(s.seq), H=\(s.heads), G=\(s.kvHeads), d=\(s.headDim)", remedy: remedy)
     }
 
     func runVariant(_ m: MethodSpec, _ method: any AttentionMethod, inputs: AttentionInputs, reference: Reference,

@@ -57,8 +57,8 @@ final class SlidingTransposedKeys: @unchecked Sendable {
         v.deallocate()
     }
 
-    /// Bytes held (K and V).
-    var bytes: Int { Self.bytes(kvHeads: kvHeads, seq: seq, dim: dim) }
+    /// Bytes held (K and V), as allocated.
+    var bytes: Int { 2 * MemoryLayout<Float>.size * kvHeads * perHead }
 
     /// Bytes the layout of `kvHeads` heads of K and V would hold: checked before building it.
     static func bytes(kvHeads: Int, seq: Int, dim: Int) -> Int {

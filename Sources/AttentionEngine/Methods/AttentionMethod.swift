@@ -11,6 +11,12 @@ public protocol AttentionMethod: Sendable {
     /// depends on the inputs but is not part of the method's per-call cost (LongRoPE's
     /// factor search and positional metrics). Returns the method to run; by default itself.
     func prepared(for inputs: AttentionInputs, context: RunContext) throws -> any AttentionMethod
+
+    /// Bytes of whole copies of Q, K or V the method makes while it runs (rotated, rounded or
+    /// re-laid-out operands), so the runner can refuse, before anything runs, a setup whose
+    /// copies cannot fit beside the inputs. Per-worker scratch, O(threads·(N + tile)), is not
+    /// counted; `memory_bytes` reports it after the run.
+    func copyBytes(_ shape: AttentionShape) -> Int
 }
 
 extension AttentionMethod {

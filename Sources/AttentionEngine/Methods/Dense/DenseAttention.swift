@@ -27,6 +27,11 @@ public struct DenseAttention: AttentionMethod {
 
     public init(precision: NumericPrecision = .fp32) { self.precision = precision }
 
+    /// 16-bit precisions pack rounded Kᵀ and V once per kv head.
+    public func copyBytes(_ shape: AttentionShape) -> Int {
+        precision == .fp32 ? 0 : LowPrecisionDense.packedBytes(shape)
+    }
+
     public func run(_ inputs: AttentionInputs, context: RunContext) throws -> MethodOutput {
         if precision != .fp32 { return try LowPrecisionDense(format: precision.storage).run(inputs, context: context) }
         let n = inputs.seq, d = inputs.headDim, h = inputs.heads, group = inputs.groupSize

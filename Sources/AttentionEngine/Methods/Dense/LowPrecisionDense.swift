@@ -22,10 +22,18 @@ struct LowPrecisionDense {
     let format: FloatFormat
     static let rowBlock = 16
 
+    /// Rows and columns of the packed operands are padded to multiples of 16.
+    static func padded(_ x: Int) -> Int { (x + 15) / 16 * 16 }
+
+    /// Bytes of the packed K̃ᵀ and Ṽ.
+    static func packedBytes(_ s: AttentionShape) -> Int {
+        2 * MemoryLayout<Float>.size * s.kvHeads * padded(s.headDim) * padded(s.seq)
+    }
+
     func run(_ inputs: AttentionInputs, context: RunContext) throws -> MethodOutput {
         let n = inputs.seq, d = inputs.headDim, h = inputs.heads, g = inputs.kvHeads, group = inputs.groupSize
         let causal = inputs.causal, format = self.format
-        let dPad = (d + 15) / 16 * 16, nPad = (n + 15) / 16 * 16, rb = Self.rowBlock
+        let dPad = Self.padded(d), nPad = Self.padded(n), rb = Self.rowBlock
         // Packed, rounded K̃ᵀ [g][dPad][nPad] and Ṽ [g][nPad][dPad], zero padded.
         var kt = HeadTensor(heads: g, seq: dPad, dim: nPad)
         var vt = HeadTensor(heads: g, seq: nPad, dim: dPad)

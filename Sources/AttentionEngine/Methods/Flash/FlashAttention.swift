@@ -54,6 +54,11 @@ public struct FlashAttention: AttentionMethod {
         return (tileQ ?? 128, tileK ?? max(16, min(256, 32768 / max(d, 1) / 16 * 16)))
     }
 
+    /// Emulated precisions round Q, K and V into operands of their own (`QuantizedOperand`).
+    public func copyBytes(_ shape: AttentionShape) -> Int {
+        numerics.isPlainFloat32 ? 0 : MemoryBudget.inputBytes(shape, rotated: false, outputs: 0)
+    }
+
     public func run(_ inputs: AttentionInputs, context: RunContext) throws -> MethodOutput {
         let (bq, bk) = tiles(headDim: inputs.headDim)
         if !numerics.isPlainFloat32 {

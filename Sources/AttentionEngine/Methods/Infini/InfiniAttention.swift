@@ -36,6 +36,9 @@ public struct InfiniAttention: StreamingAttentionMethod {
         self.eps = eps
     }
 
+    /// Segments are read in place; the memory state is d×d per head.
+    public func copyBytes(_ shape: AttentionShape) -> Int { 0 }
+
     public func run(_ inputs: AttentionInputs, context: RunContext) throws -> MethodOutput {
         let shape = inputs.shape
         let state = InfiniRun(method: self, shape: shape, causal: inputs.causal, needle: inputs.annotations.needlePosition)

@@ -45,6 +45,11 @@ public struct LongRoPEAttention: AttentionMethod {
         return copy
     }
 
+    /// Q and K rotated with the scaled RoPE, beside the run's own.
+    public func copyBytes(_ shape: AttentionShape) -> Int {
+        MemoryLayout<Float>.size * shape.seq * shape.headDim * (shape.heads + shape.kvHeads) + FlashAttention().copyBytes(shape)
+    }
+
     public func run(_ inputs: AttentionInputs, context: RunContext) throws -> MethodOutput {
         let prep: Preparation
         if let p = preparation, p.seq == inputs.seq, p.headDim == inputs.headDim { prep = p } else { prep = try prepare(inputs, context: context) }

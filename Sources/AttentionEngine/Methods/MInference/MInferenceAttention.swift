@@ -32,6 +32,11 @@ public struct MInferenceAttention: AttentionMethod {
         var searchError: Double?
     }
 
+    /// `slash_mode=exact` lays K and V out again, one sliding copy per diagonal phase.
+    public func copyBytes(_ shape: AttentionShape) -> Int {
+        parameters.slashMode == .exact ? SlidingTransposedKeys.bytes(kvHeads: shape.kvHeads, seq: shape.seq, dim: shape.headDim) : 0
+    }
+
     public func run(_ inputs: AttentionInputs, context: RunContext) throws -> MethodOutput {
         guard inputs.causal else {
             throw EngineError.usage("method 'minference' needs the causal mask (MInference is a prefill method for decoder attention); drop --no-causal")
@@ -56,10 +61,6 @@ public struct MInferenceAttention: AttentionMethod {
             let t1 = DispatchTime.now().uptimeNanoseconds
             indexNanos = t1 - t0
             if plans.contains(where: \.index.needsDiagonalKeys) {
-                let held = MemoryBudget.inputBytes(inputs.shape, rotated: inputs.rope.mode == .standard, outputs: 1)
-                try MemoryBudget.require(held + SlidingTransposedKeys.bytes(kvHeads: inputs.kvHeads, seq: n, dim: d),
-                                         for: "slash_mode=exact (K and V laid out again at 4× their size, beside the inputs)",
-                                         remedy: "use slash_mode=block, or lower N or G")
                 sparse.diagonalKeys = inputs.withPointers { p in
                     SlidingTransposedKeys(keys: p.k.base, values: p.v.base, kvHeads: inputs.kvHeads, seq: n, dim: d, threads: context.threads)
                 }
