@@ -18,7 +18,7 @@ struct AttnScope: ParsableCommand {
     /// line on stderr, nothing on stdout, exit 64.
     mutating func run() throws {
         if let problem = Dashboard.terminalProblem() {
-            FileHandle.standardError.write(Data("attnscope: \(TUICommand.noTerminalMessage(problem))\n".utf8))
+            StandardStreams.error("attnscope: \(TUICommand.noTerminalMessage(problem))\n")
             throw ExitCode(64)
         }
         do {
@@ -33,9 +33,9 @@ struct AttnScope: ParsableCommand {
 /// Prints an engine error the way every subcommand does and turns it into its exit code.
 func reportedExit(_ error: Error) -> ExitCode {
     if let e = error as? EngineError {
-        FileHandle.standardError.write(Data("attnscope: \(e.kind == .cancelled ? "interrupted" : "error: " + e.message)\n".utf8))
+        StandardStreams.error("attnscope: \(e.kind == .cancelled ? "interrupted" : "error: " + e.message)\n")
         return ExitCode(e.exitCode)
     }
-    FileHandle.standardError.write(Data("attnscope: internal error: \(error)\n".utf8))
+    StandardStreams.error("attnscope: internal error: \(error)\n")
     return ExitCode(70)
 }

@@ -80,10 +80,10 @@ struct BenchCommand: ParsableCommand {
         summary.peakResidentBytes = BenchSummary.peakResidentBytes()
 
         let stdoutTaken = csv == "-"
-        if !stdoutTaken { print(summary.table(), terminator: "") }
+        if !stdoutTaken { StandardStreams.output(summary.table()) }
         if let path = csv {
             let text = summary.csv()
-            if path == "-" { print(text, terminator: "") } else { try AtomicFile.write(text, to: path) }
+            if path == "-" { StandardStreams.output(text) } else { try AtomicFile.write(text, to: path) }
         }
         if let p = summary.peer, p.check != "PASS" {
             throw EngineError.internal("peer '\(p.peer)' failed its own float64 check (max_rel_err \(p.maxRelErr))")
@@ -131,7 +131,7 @@ struct BenchCommand: ParsableCommand {
     }
 
     private func note(_ text: String) {
-        FileHandle.standardError.write(Data("bench: \(text)\n".utf8))
+        StandardStreams.error("bench: \(text)\n")
     }
 }
 

@@ -13,7 +13,7 @@ struct PresetsCommand: ParsableCommand {
         @Option(name: .customLong("presets-dir"), help: "Directory of shipped presets.") var presetsDir: String?
         func run() throws {
             for p in PresetLibrary(shippedDirectory: presetsDir).all() {
-                print("\(p.name.padding(toLength: 28, withPad: " ", startingAt: 0)) \(p.origin.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(p.path)")
+                StandardStreams.output("\(p.name.padding(toLength: 28, withPad: " ", startingAt: 0)) \(p.origin.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(p.path)\n")
             }
         }
     }
@@ -26,7 +26,7 @@ struct PresetsCommand: ParsableCommand {
             do {
                 let path = try PresetLibrary(shippedDirectory: presetsDir).path(of: name)
                 let spec = try PresetFile.load(path)
-                print(String(decoding: try PresetFile.encode(spec), as: UTF8.self), terminator: "")
+                StandardStreams.output(String(decoding: try PresetFile.encode(spec), as: UTF8.self))
             } catch {
                 throw reportedExit(error)
             }

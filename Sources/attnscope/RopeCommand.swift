@@ -45,5 +45,5 @@ struct RopeScalingOptions: ParsableArguments {
 
 /// Writes warnings (e.g. decreasing factors) on stderr.
 func printWarnings(_ warnings: [String]) {
-    for w in warnings { FileHandle.standardError.write(Data("attnscope: warning: \(w)\n".utf8)) }
+    for w in warnings { StandardStreams.error("attnscope: warning: \(w)\n") }
 }

@@ -35,6 +35,7 @@ struct RopeSearchCommand: ParsableCommand {
 
     func run() throws {
         do {
+            if let output { try OutputDirectory.checkParent(of: output) }  // before the search, not after it
             let (space, settings, inputs, threads) = try prepare()
             let choice = try ObjectiveChoice(parsing: objective, what: "--objective")
             let objective = choice.objective(space: space, content: inputs, timeout: timeout, threads: threads,
@@ -58,9 +59,9 @@ struct RopeSearchCommand: ParsableCommand {
             let data = try result.json(compared: comparedScores.map { ($0.name, $0.score) })
             if let output { try AtomicFile.write(data, to: output) }
             if json {
-                FileHandle.standardOutput.write(data)
+                StandardStreams.output(data)
             } else {
-                print(RopeSearchCommand.summary(result, compared: comparedScores, objective: objective), terminator: "")
+                StandardStreams.output(RopeSearchCommand.summary(result, compared: comparedScores, objective: objective))
             }
         } catch {
             throw reportedExit(error)
@@ -98,7 +99,7 @@ struct RopeSearchCommand: ParsableCommand {
             line = "generation \(s.index): best \(g(s.best)) median \(g(s.median)) (evaluated \(s.evaluated), dropped \(s.dropped))"
         case .dropped(let c, let reason): line = "dropped candidate (nhat \(c.nhat), first factors \(c.factors.prefix(3).map(g).joined(separator: " "))…): \(reason)"
         }
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        StandardStreams.error(line + "\n")
     }
 
     static func summary(_ r: FactorSearchResult, compared: [(name: String, candidate: FactorCandidate, score: Double?)],

@@ -35,7 +35,7 @@ struct RopeShowCommand: ParsableCommand {
             let n = seq ?? resolved.target ?? resolved.original
             let rope = try resolved.resolved(seq: n, style: .half)
             printWarnings(request.warnings)
-            print(json ? try RopeShowCommand.json(rope) : RopeShowCommand.table(rope), terminator: "")
+            StandardStreams.output(json ? try RopeShowCommand.json(rope) : RopeShowCommand.table(rope))
         } catch {
             throw reportedExit(error)
         }

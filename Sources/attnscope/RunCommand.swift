@@ -47,10 +47,10 @@ struct RunCommand: ParsableCommand {
 
     func write(_ result: ComparisonReport) throws {
         let stdoutTaken = [csv, json, exportConfig].contains("-")
-        if !stdoutTaken { print(ResultTable.render(result), terminator: "") }
+        if !stdoutTaken { StandardStreams.output(ResultTable.render(result)) }
         /// `-` is stdout (at most one destination may be); anything else a file, written atomically.
         func emit(_ text: String, to path: String) throws {
-            if path == "-" { print(text, terminator: "") } else { try AtomicFile.write(text, to: path) }
+            if path == "-" { StandardStreams.output(text) } else { try AtomicFile.write(text, to: path) }
         }
         if let path = csv { try emit(ResultWriters.csv(result.rows), to: path) }
         if let path = json { try emit(ResultWriters.json(spec: result.spec, rows: result.rows), to: path) }
@@ -126,15 +126,15 @@ final class ProgressLine: @unchecked Sendable {
             lock.lock(); defer { lock.unlock() }
             if now - lastDraw < 0.1 { return }
             lastDraw = now
-            FileHandle.standardError.write(Data("\r\u{1B}[2K\(label): \(Int(f * 100))%".utf8))
+            StandardStreams.error("\r\u{1B}[2K\(label): \(Int(f * 100))%")
             return
         case .result(let r): text = "\(r.row.label): done"
         }
         lock.lock(); defer { lock.unlock() }
-        FileHandle.standardError.write(Data("\r\u{1B}[2K\(text)".utf8))
+        StandardStreams.error("\r\u{1B}[2K\(text)")
     }
 
     func clear() {
-        if enabled { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
+        if enabled { StandardStreams.error("\r\u{1B}[2K") }
     }
 }

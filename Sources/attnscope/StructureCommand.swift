@@ -49,9 +49,9 @@ struct StructureCommand: ParsableCommand {
                                                    cancellation: cancellation)
             let report = StructureReport(spec: spec, inputs: inputs, inputsMs: inputsMs, features: features, structure: structure)
             if json {
-                FileHandle.standardOutput.write(try report.json())
+                StandardStreams.output(try report.json())
             } else {
-                print(report.text(), terminator: "")
+                StandardStreams.output(report.text())
             }
         } catch {
             throw reportedExit(error)

@@ -24,18 +24,17 @@ struct TUICommand: ParsableCommand {
 
     func run() throws {
         do {
-            if printKeys { print(Keymap.markdown(), terminator: ""); return }
+            if printKeys { StandardStreams.output(Keymap.markdown()); return }
             let presets = PresetLibrary(shippedDirectory: presetsDir)
             let spec = try Dashboard.initialSpec(preset: preset, presets: presets)
             if let size = snapshot {
                 let (w, h) = try TUICommand.parseSize(size, flag: "--snapshot")
-                print(try Dashboard.snapshot(spec: spec, width: w, height: h, presets: presets, colour: !Dashboard.noColour()),
-                      terminator: "")
+                StandardStreams.output(try Dashboard.snapshot(spec: spec, width: w, height: h, presets: presets, colour: !Dashboard.noColour()))
                 return
             }
             if let size = benchFrame {
                 let (w, h) = try TUICommand.parseSize(size, flag: "--bench-frame")
-                print(try FrameBenchmark.run(spec: spec, width: w, height: h, presets: presets), terminator: "")
+                StandardStreams.output(try FrameBenchmark.run(spec: spec, width: w, height: h, presets: presets))
                 return
             }
             if let problem = Dashboard.terminalProblem() {

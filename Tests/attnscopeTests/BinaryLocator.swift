@@ -20,9 +20,10 @@ enum Attnscope {
     }
 
     /// Runs with stdin from /dev/null (so never a terminal) and waits at most `timeout` seconds;
-    /// stdout goes to `standardOutput` when given (then `stdout` is empty).
+    /// stdout and stderr go to `standardOutput` and `standardError` when given (then the
+    /// result's text for them is empty).
     static func run(_ arguments: [String], timeout: TimeInterval = 120, environment: [String: String]? = nil,
-                    standardOutput: FileHandle? = nil) throws -> Result {
+                    standardOutput: FileHandle? = nil, standardError: FileHandle? = nil) throws -> Result {
         let p = Process()
         p.executableURL = url
         p.arguments = arguments
@@ -34,7 +35,7 @@ enum Attnscope {
         defer { try? FileManager.default.removeItem(atPath: base + ".out"); try? FileManager.default.removeItem(atPath: base + ".err") }
         p.standardInput = FileHandle.nullDevice
         p.standardOutput = standardOutput ?? FileHandle(forWritingAtPath: base + ".out")
-        p.standardError = FileHandle(forWritingAtPath: base + ".err")
+        p.standardError = standardError ?? FileHandle(forWritingAtPath: base + ".err")
         try p.run()
         let deadline = Date().addingTimeInterval(timeout)
         while p.isRunning && Date() < deadline { usleep(10_000) }

@@ -108,15 +108,17 @@ final class ExitCodeTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), [])
     }
 
-    /// `print` ignores write errors; output that cannot be written (a full disk, here
-    /// /dev/full) must not end in exit 0.
-    func testStdoutThatCannotBeWrittenIsAnError() throws {
+    /// Output that cannot be written (a full disk, here /dev/full) must not end in exit 0,
+    /// and a full stderr must not crash the error report (FileHandle.write traps).
+    func testStreamsThatCannotBeWrittenAreErrorsNotCrashes() throws {
         let full = try XCTUnwrap(FileHandle(forWritingAtPath: "/dev/full"))
-        for args in [small, small + ["--json", "-"], ["presets"]] {
+        for args in [small, small + ["--json", "-"], ["presets"], ["structure", "--seq", "40", "--json"]] {
             let r = try Attnscope.run(args, standardOutput: full)
             XCTAssertEqual(r.status, 64, "\(args): \(r.stderr)")
             XCTAssertTrue(r.stderr.contains("cannot write to standard output"), r.stderr)
         }
+        XCTAssertEqual(try Attnscope.run(["run", "--seq", "0"], standardError: full).status, 64)
+        XCTAssertEqual(try Attnscope.run(small + ["--json", "-"], standardOutput: full, standardError: full).status, 64)
     }
 }
 
