@@ -12,8 +12,12 @@ struct PresetsCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List presets with where they come from.")
         @Option(name: .customLong("presets-dir"), help: "Directory of shipped presets.") var presetsDir: String?
         func run() throws {
-            for p in PresetLibrary(shippedDirectory: presetsDir).all() {
-                StandardStreams.output("\(p.name.padding(toLength: 28, withPad: " ", startingAt: 0)) \(p.origin.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(p.path)\n")
+            do {
+                for p in try PresetLibrary(presetsDirectory: presetsDir).all() {
+                    StandardStreams.output("\(p.name.padding(toLength: 28, withPad: " ", startingAt: 0)) \(p.origin.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(p.path)\n")
+                }
+            } catch {
+                throw reportedExit(error)
             }
         }
     }
@@ -24,7 +28,7 @@ struct PresetsCommand: ParsableCommand {
         @Option(name: .customLong("presets-dir"), help: "Directory of shipped presets.") var presetsDir: String?
         func run() throws {
             do {
-                let path = try PresetLibrary(shippedDirectory: presetsDir).path(of: name)
+                let path = try PresetLibrary(presetsDirectory: presetsDir).path(of: name)
                 let spec = try PresetFile.load(path)
                 StandardStreams.output(String(decoding: try PresetFile.encode(spec), as: UTF8.self))
             } catch {

@@ -25,7 +25,7 @@ struct TUICommand: ParsableCommand {
     func run() throws {
         do {
             if printKeys { StandardStreams.output(Keymap.markdown()); return }
-            let presets = PresetLibrary(shippedDirectory: presetsDir)
+            let presets = try PresetLibrary(presetsDirectory: presetsDir)
             let spec = try Dashboard.initialSpec(preset: preset, presets: presets)
             if let size = snapshot {
                 let (w, h) = try TUICommand.parseSize(size, flag: "--snapshot")

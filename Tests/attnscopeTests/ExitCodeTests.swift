@@ -37,6 +37,13 @@ final class ExitCodeTests: XCTestCase {
         try assertFails(["structure", "--seq", "40", "--rows", "0"], status: 64, mentions: "--rows 0")
         try assertFails(["structure", "--seq", "40", "--from", "40"], status: 64, mentions: "--from 40 is out of range: 0…39")
         try assertFails(["structure", "--seq", "40", "--method", "flash"], status: 64, mentions: "--method has no meaning for structure")
+        for command in [["presets"], ["presets", "show", "quickstart"], ["tui", "--snapshot", "80x24"]] {
+            try assertFails(command + ["--presets-dir", "/nonexistent"], status: 64, mentions: "--presets-dir /nonexistent: no such directory")
+        }
+        let search = ["rope", "search", "--seq", "64", "--head-dim", "8", "--original", "32", "--generations", "1"]
+        let r = try Attnscope.run(search + ["--output", "/nonexistent/best.json"])
+        XCTAssertEqual(r.status, 64, r.stderr)
+        XCTAssertTrue(r.stderr.contains("/nonexistent does not exist") && !r.stderr.contains("generation"), "refused before searching: \(r.stderr)")
     }
 
     /// Inputs no machine can hold are refused before anything is allocated (an allocation

@@ -21,6 +21,16 @@ public struct PresetLibrary: Sendable {
         userDirectory = config + "/attnscope/presets"
     }
 
+    /// The library for a command's `--presets-dir`, which, when given, must be a directory
+    /// (a mistyped one would otherwise just list no shipped presets).
+    public init(presetsDirectory dir: String?) throws {
+        var isDirectory: ObjCBool = false
+        if let dir, !(FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory) && isDirectory.boolValue) {
+            throw EngineError.usage("--presets-dir \(dir): no such directory")
+        }
+        self.init(shippedDirectory: dir)
+    }
+
     /// Shipped presets: `presets/` next to the executable or up to four levels above it
     /// (covers `.build/<config>/attnscope` inside the source tree and `prefix/bin` + `prefix/share/attnscope`).
     static func findShipped() -> String? {
