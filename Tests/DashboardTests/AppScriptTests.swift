@@ -308,6 +308,21 @@ final class AppScriptTests: XCTestCase {
         XCTAssertTrue((0..<screen.height).contains { screen.line($0).contains("slope 1.00") })
     }
 
+    /// Inputs from files fix N: a sweep would rerun them and plot them against Ns never
+    /// used, so w refuses, and the empty results panel does not promise a generated N.
+    func testNoSweepOverInputsFromFiles() {
+        var spec = Fixtures.spec
+        spec.inputs = "/data/layer2"
+        let (app, launcher, _) = Fixtures.app(spec: spec, width: 120, height: 30)
+        let screen = Screen.render(app.state, theme: .colour, now: 0)
+        let text = (0..<screen.height).map(screen.line).joined(separator: "\n")
+        XCTAssertTrue(text.contains("on the Q/K/V in /data/layer2") && !text.contains("w sweeps N"), text)
+        Fixtures.keys(app, .char("w"))
+        XCTAssertNil(app.state.modal)
+        XCTAssertTrue(app.state.toast?.text.contains("fixed N") ?? false, "\(String(describing: app.state.toast))")
+        XCTAssertTrue(launcher.jobs.isEmpty)
+    }
+
     func testSweepLengthsParsing() throws {
         XCTAssertEqual(try App.parseSweepLengths("1024..8192"), [1024, 2048, 4096, 8192])
         XCTAssertEqual(try App.parseSweepLengths("3000, 1000,2000"), [1000, 2000, 3000])

@@ -44,6 +44,11 @@ extension App {
 
     func askSweepLengths() {
         guard activeJob == nil else { toast("a job is already running; c cancels it", error: true); return }
+        // Files fix N; a sweep would rerun the same inputs and plot them against Ns never used.
+        if let dir = state.runSpec.inputs {
+            toast("a sweep varies N of generated inputs; the Q/K/V from \(dir) have a fixed N", error: true)
+            return
+        }
         state.modal = .prompt(Prompt(purpose: .sweepLengths, title: "Sweep sequence lengths",
                                      hint: "e.g. 1024,2048,4096 or 1024..16384 (doubling)",
                                      editor: LineEditor(defaultSweepLengths())))

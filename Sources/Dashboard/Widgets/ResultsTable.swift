@@ -19,7 +19,9 @@ struct ResultsTable {
         guard inner.height > 0, inner.width > 10 else { return }
         guard let session = state.session else {
             let spec = state.runSpec
-            let text = "No results yet. r runs \(spec.methods.count) variant\(spec.methods.count == 1 ? "" : "s") at N=\(ReadableNumbers.grouped(spec.seq)), H=\(spec.heads), d=\(spec.headDim); w sweeps N."
+            let variants = "\(spec.methods.count) variant\(spec.methods.count == 1 ? "" : "s")"
+            let text = spec.inputs.map { "No results yet. r runs \(variants) on the Q/K/V in \($0)." }
+                ?? "No results yet. r runs \(variants) at N=\(ReadableNumbers.grouped(spec.seq)), H=\(spec.heads), d=\(spec.headDim); w sweeps N."
             for (i, line) in Text.wrapped(text, inner.width - 2).enumerated() where i < inner.height {
                 buf.put(line, x: inner.x + 1, y: inner.y + i, style: theme.muted)
             }
