@@ -309,7 +309,7 @@ final class AppScriptTests: XCTestCase {
     }
 
     /// Inputs from files fix N: a sweep would rerun them and plot them against Ns never
-    /// used, so w refuses, and the empty results panel does not promise a generated N.
+    /// used, so w refuses; before a run the screen promises no generated N or head count.
     func testNoSweepOverInputsFromFiles() {
         var spec = Fixtures.spec
         spec.inputs = "/data/layer2"
@@ -317,6 +317,7 @@ final class AppScriptTests: XCTestCase {
         let screen = Screen.render(app.state, theme: .colour, now: 0)
         let text = (0..<screen.height).map(screen.line).joined(separator: "\n")
         XCTAssertTrue(text.contains("on the Q/K/V in /data/layer2") && !text.contains("w sweeps N"), text)
+        XCTAssertFalse(text.contains("head 1/"), "the heads of files are not known before a run: \(text)")
         Fixtures.keys(app, .char("w"))
         XCTAssertNil(app.state.modal)
         XCTAssertTrue(app.state.toast?.text.contains("fixed N") ?? false, "\(String(describing: app.state.toast))")

@@ -17,7 +17,9 @@ struct HeatmapPanel {
         let seq = row?.result?.seq ?? state.session?.spec.seq ?? state.setup.seq
         let (grid, note, message) = content(row: row, head: head, seq: seq, area: r.inset(1), theme: theme)
         let view = grid.map { $0.scale == .linear } == false && state.heatmapView == .coverage ? "Attention" : state.heatmapView.title
-        let title = "\(view) · \(row?.label ?? "–") · head \(head + 1)/\(heads)"
+        // Before a run on files, the number of heads is not known yet.
+        let headsKnown = state.session != nil || state.setup.inputs == nil
+        let title = "\(view) · \(row?.label ?? "–")" + (headsKnown ? " · head \(head + 1)/\(heads)" : "")
         let inner = Frame(title: title, note: note, focused: focused).draw(into: &buf, r, theme: theme)
         if let message {
             for (i, line) in Text.wrapped(message, inner.width - 2).enumerated() where i < inner.height {
