@@ -7,8 +7,10 @@ import Foundation
 public enum NPYFile {
     static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // "\x93NUMPY"
 
-    /// Reads a whole file. The file is mapped, not copied, so peak memory is the float32
-    /// array it becomes, not that plus the file's size.
+    /// Reads a whole file. The file is mapped, not read into memory first, so peak memory is
+    /// the float32 array it becomes, not that plus the file's size; from the page cache this
+    /// is also 3-4x faster (3 GiB of q/k/v: 2.1-2.6 s mapped, 7.1-9.4 s read). A file
+    /// truncated by another process while it is read would end the run with SIGBUS.
     public static func read(path: String) throws -> HeadTensor {
         let data = try contents(of: path, options: .alwaysMapped)
         return try decode(data, name: path)
@@ -42,7 +44,7 @@ public enum NPYFile {
         let base = bytes.baseAddress! + l.payload
         values.withUnsafeMutableBufferPointer { out in
             switch l.width {
-            case 4 where 1.littleEndian == 1:  // already the host's float32: a plain copy (3 GiB in about a second)
+            case 4 where 1.littleEndian == 1:  // already the host's float32: one copy, not a loop
                 UnsafeMutableRawPointer(out.baseAddress!).copyMemory(from: base, byteCount: 4 * l.count)
             case 4:
                 for i in 0..<l.count { out[i] = Float(bitPattern: UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
