@@ -20,6 +20,12 @@ final class HeatGridTests: XCTestCase {
             let total = (0..<8).map { exact.value(r, $0) }.filter(\.isFinite).reduce(0, +)
             XCTAssertEqual(total, 1, accuracy: 1e-5, "each query row's mass is 1")
         }
+        // Wider than the grid and not a multiple of it: grid cells span 1 or 2 display
+        // columns, and each shows its share, so a row's mass is still 1.
+        let wide = HeatGrid.attention(attention, head: 0, rows: 8, cols: 24, causal: true)
+        for r in 0..<8 {
+            XCTAssertEqual((0..<24).map { wide.value(r, $0) }.filter(\.isFinite).reduce(0, +), 1, accuracy: 1e-5, "row \(r) at 24 columns")
+        }
         let full = HeatGrid.attention(attention, head: 0, rows: 8, cols: 8, causal: true,
                                       missedFrom: Fixtures.coverage(heads: 1, grid: 16))
         XCTAssertEqual(full.values.filter(\.isFinite).reduce(0, +), 0, "nothing missed with full coverage")

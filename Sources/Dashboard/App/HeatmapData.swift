@@ -60,8 +60,10 @@ public struct HeatGrid: Sendable {
         let g = map.grid
         let partition = GridPartition(seq: map.seq, cells: g)
         var out = [Double](repeating: .nan, count: rows * cols)
-        // When the display has more columns than the grid, each shows its share of a grid cell.
-        let spread = cols > g ? Double(g) / Double(cols) : 1
+        // When the display has more columns than the grid, a grid cell spans one or more
+        // display columns (not always the same number), and each shows its share of it.
+        var spans = [Int](repeating: 0, count: g)
+        if cols > g { for c in 0..<cols { spans[block(c, cols, g).lowerBound] += 1 } }
         for r in 0..<rows {
             let rr = block(r, rows, g)
             for c in 0..<cols {
@@ -81,6 +83,7 @@ public struct HeatGrid: Sendable {
                         total += mass
                     }
                 }
+                let spread = cols > g ? 1 / Double(spans[cc.lowerBound]) : 1
                 out[r * cols + c] = checkedRows > 0 ? total / Double(checkedRows) * spread : 0
             }
         }
