@@ -9,20 +9,20 @@ extension RopeSettings.Style: ExpressibleByArgument {}
 struct RunOptions: ParsableArguments {
     @Option(help: "Preset file (a run spec as JSON); flags given here override it.")
     var preset: String?
-    @Option(help: "Sequence length N (tokens).") var seq: Int?
-    @Option(help: "Query heads H.") var heads: Int?
-    @Option(name: .customLong("kv-heads"), help: "Key/value heads G (H must be a multiple of G).") var kvHeads: Int?
-    @Option(name: .customLong("head-dim"), help: "Head dimension d.") var headDim: Int?
+    @Option(parsing: .unconditional, help: "Sequence length N (tokens).") var seq: Int?
+    @Option(parsing: .unconditional, help: "Query heads H.") var heads: Int?
+    @Option(name: .customLong("kv-heads"), parsing: .unconditional, help: "Key/value heads G (H must be a multiple of G).") var kvHeads: Int?
+    @Option(name: .customLong("head-dim"), parsing: .unconditional, help: "Head dimension d.") var headDim: Int?
     @Flag(inversion: .prefixedNo, help: "Causal mask.") var causal: Bool?
     @Option(help: "Synthetic workload: \(WorkloadKind.allCases.map(\.rawValue).joined(separator: ", ")).") var workload: WorkloadKind?
-    @Option(help: "Seed of every random draw.") var seed: UInt64?
+    @Option(parsing: .unconditional, help: "Seed of every random draw.") var seed: UInt64?
     @Option(help: "Directory with q.npy [H,N,D], k.npy and v.npy [G,N,D] (float32/16/64, C order).") var inputs: String?
     @Option(help: "Positional stage: none or standard (RoPE). Default: the workload's.") var rope: RopeSettings.Mode?
-    @Option(name: .customLong("rope-base"), help: "RoPE base θ.") var ropeBase: Double?
+    @Option(name: .customLong("rope-base"), parsing: .unconditional, help: "RoPE base θ.") var ropeBase: Double?
     @Option(name: .customLong("rope-style"), help: "RoPE dimension pairing: half (Llama/NeoX) or interleaved (GPT-J).") var ropeStyle: RopeSettings.Style?
-    @Option(help: "Worker threads.") var threads: Int?
-    @Option(help: "Timed runs per variant (median and min reported).") var `repeat`: Int?
-    @Option(help: "Untimed runs before the timed ones.") var warmup: Int?
+    @Option(parsing: .unconditional, help: "Worker threads.") var threads: Int?
+    @Option(parsing: .unconditional, help: "Timed runs per variant (median and min reported).") var `repeat`: Int?
+    @Option(parsing: .unconditional, help: "Untimed runs before the timed ones.") var warmup: Int?
     @Option(name: .customLong("reference-rows"), help: "Query rows per head checked in float64: a number, auto or all.") var referenceRows: String?
     @Option(name: .customLong("method"), help: "NAME[:key=value,...] (repeatable; key=\"a,b\" for a value with commas). Methods: \(MethodRegistry.all.map(\.name).joined(separator: ", ")).")
     var methods: [String] = []

@@ -31,6 +31,9 @@ final class ExitCodeTests: XCTestCase {
         try assertFails(small + ["--method", "flash", "--method", "flash"], status: 64, mentions: "label")
         try assertFails(["run", "--bogus"], status: 64, mentions: "--bogus")
         try assertFails(["run", "--threads", "0"], status: 64, mentions: "--threads")
+        // A negative number is the flag's value (not read as another flag), so the message gives the range.
+        try assertFails(["run", "--warmup", "-1"], status: 64, mentions: "--warmup -1 is out of range: 0…1000")
+        try assertFails(["structure", "--seq", "-5"], status: 64, mentions: "--seq -5 is out of range")
         try assertFails(small + ["--csv", "-", "--json", "-"], status: 64, mentions: "--csv and --json both write to stdout (-)")
         try assertFails(["run", "--reference-rows", "zero"], status: 64, mentions: "--reference-rows")
         try assertFails(["run", "--workload", "gibberish"], status: 64, mentions: "gibberish")
