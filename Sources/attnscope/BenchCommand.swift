@@ -21,23 +21,23 @@ struct BenchCommand: ParsableCommand {
             anything is timed.
             """)
 
-    @Option(help: "Sequence length N.") var seq = 16384
-    @Option(help: "Query heads H (kv heads = H).") var heads = 8
-    @Option(name: .customLong("head-dim"), help: "Head dimension d.") var headDim = 128
+    @Option(parsing: .unconditional, help: "Sequence length N.") var seq = 16384
+    @Option(parsing: .unconditional, help: "Query heads H (kv heads = H).") var heads = 8
+    @Option(name: .customLong("head-dim"), parsing: .unconditional, help: "Head dimension d.") var headDim = 128
     @Flag(inversion: .prefixedNo, help: "Causal mask.") var causal = true
-    @Option(help: "Worker threads (the method and the peer).") var threads = 2
-    @Option(help: "Timed runs (median reported); the peer runs at least 3.") var `repeat` = 3
-    @Option(help: "Untimed runs of the method before the timed ones.") var warmup = 1
-    @Option(help: "Seed of the method's random N(0,1) inputs.") var seed: UInt64 = 1
+    @Option(parsing: .unconditional, help: "Worker threads (the method and the peer).") var threads = 2
+    @Option(parsing: .unconditional, help: "Timed runs (median reported); the peer runs at least 3.") var `repeat` = 3
+    @Option(parsing: .unconditional, help: "Untimed runs of the method before the timed ones.") var warmup = 1
+    @Option(parsing: .unconditional, help: "Seed of the method's random N(0,1) inputs.") var seed: UInt64 = 1
     @Option(name: .customLong("method"), help: "The method to time, NAME[:key=value,...].") var method = "flash"
-    @Option(name: .customLong("reference-rows"), help: "Query rows per head checked against the float64 reference.")
+    @Option(name: .customLong("reference-rows"), parsing: .unconditional, help: "Query rows per head checked against the float64 reference.")
     var referenceRows = 16
     @Option(help: "Peer from bench_peers.py (numpy, torch_fp32, ...), or none.") var peer = "numpy"
     @Option(name: .customLong("peers-dir"), help: "Directory of bench_peers.py (default: the nearest shared/tools/peers above the package root).")
     var peersDir: String?
     @Option(help: "Python for the peer (must import numpy and threadpoolctl); default: a venv in .build/peers-venv.")
     var python: String?
-    @Option(name: .customLong("wait-quiet"), help: "Before each timing, wait up to S seconds for other processes to use < 0.25 CPU.")
+    @Option(name: .customLong("wait-quiet"), parsing: .unconditional, help: "Before each timing, wait up to S seconds for other processes to use < 0.25 CPU.")
     var waitQuiet = 0.0
     @Flag(name: .customLong("skip-single-thread"), help: "Do not time the method on one thread.") var skipSingleThread = false
     @Option(help: "Write the summary as CSV (header + one row) to FILE, or - for stdout.") var csv: String?
