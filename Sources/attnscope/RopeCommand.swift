@@ -17,12 +17,12 @@ struct RopeCommand: ParsableCommand {
 struct RopeScalingOptions: ParsableArguments {
     @Option(help: "Scaling: \(RopeScalingKind.allCases.map(\.rawValue).joined(separator: ", ")) (default: from --config or --factors, else none).")
     var scaling: RopeScalingKind?
-    @Option(help: "L, the length the model was trained at (default 4096).") var original: Int?
-    @Option(help: "L', the length the scaling is made for (default: --seq).") var target: Int?
+    @Option(parsing: .unconditional, help: "L, the length the model was trained at (default 4096).") var original: Int?
+    @Option(parsing: .unconditional, help: "L', the length the scaling is made for (default: --seq).") var target: Int?
     @Option(help: "LongRoPE factors: JSON list of d/2 factors, or {long_factor, short_factor, nhat}.") var factors: String?
     @Option(help: "A Hugging Face config.json (rope_scaling, rope_theta, lengths, head dim).") var config: String?
-    @Option(help: "n̂: leading positions kept at standard RoPE.") var nhat: Int?
-    @Option(name: .customLong("attention-factor"), help: "Override the scaling's attention factor.") var attentionFactor: Double?
+    @Option(parsing: .unconditional, help: "n̂: leading positions kept at standard RoPE.") var nhat: Int?
+    @Option(name: .customLong("attention-factor"), parsing: .unconditional, help: "Override the scaling's attention factor.") var attentionFactor: Double?
 
     func request() throws -> RopeScalingRequest {
         try RopeScalingOptions.request(kind: scaling, original: original, target: target, factors: factors, config: config,

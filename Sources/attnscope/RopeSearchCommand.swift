@@ -16,19 +16,19 @@ struct RopeSearchCommand: ParsableCommand {
             """)
 
     @OptionGroup var setup: RunOptions
-    @Option(help: "L, the length the model was trained at (default 4096).") var original: Int?
-    @Option(help: "L', the length to search factors for (default: --seq).") var target: Int?
+    @Option(parsing: .unconditional, help: "L, the length the model was trained at (default 4096).") var original: Int?
+    @Option(parsing: .unconditional, help: "L', the length to search factors for (default: --seq).") var target: Int?
     @Option(help: "A Hugging Face config.json giving the lengths and rope_theta.") var config: String?
-    @Option(name: .customLong("attention-factor"), help: "Override LongRoPE's attention factor sqrt(1 + ln s / ln L).") var attentionFactor: Double?
-    @Option(help: "Population size.") var population: Int?
-    @Option(help: "Generations.") var generations: Int?
-    @Option(help: "Mutations per generation.") var mutations: Int?
-    @Option(help: "Crossovers per generation.") var crossovers: Int?
-    @Option(help: "Parents kept per generation.") var parents: Int?
+    @Option(name: .customLong("attention-factor"), parsing: .unconditional, help: "Override LongRoPE's attention factor sqrt(1 + ln s / ln L).") var attentionFactor: Double?
+    @Option(parsing: .unconditional, help: "Population size.") var population: Int?
+    @Option(parsing: .unconditional, help: "Generations.") var generations: Int?
+    @Option(parsing: .unconditional, help: "Mutations per generation.") var mutations: Int?
+    @Option(parsing: .unconditional, help: "Crossovers per generation.") var crossovers: Int?
+    @Option(parsing: .unconditional, help: "Parents kept per generation.") var parents: Int?
     @Option(help: "proxy, or command:CMD (candidate JSON on stdin, one number on stdout, lower is better).") var objective = "proxy"
-    @Option(help: "Seconds one command evaluation may take.") var timeout: Double = 60
-    @Option(name: .customLong("fidelity-rows"), help: "Query rows per head the proxy samples.") var fidelityRows = ProxyObjective.defaultRowsPerHead
-    @Option(name: .customLong("ood-weight"), help: "Proxy weight of the out-of-distribution overshoot.") var oodWeight = 1.0
+    @Option(parsing: .unconditional, help: "Seconds one command evaluation may take.") var timeout: Double = 60
+    @Option(name: .customLong("fidelity-rows"), parsing: .unconditional, help: "Query rows per head the proxy samples.") var fidelityRows = ProxyObjective.defaultRowsPerHead
+    @Option(name: .customLong("ood-weight"), parsing: .unconditional, help: "Proxy weight of the out-of-distribution overshoot.") var oodWeight = 1.0
     @Option(help: "Also score these factor files the same way (repeatable).") var compare: [String] = []
     @Option(help: "Write the best factors (and the curve) as JSON to FILE.") var output: String?
     @Flag(help: "Print the result JSON on stdout instead of the summary.") var json = false

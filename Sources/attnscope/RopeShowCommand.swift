@@ -15,9 +15,9 @@ struct RopeShowCommand: ParsableCommand {
             """)
 
     @OptionGroup var scaling: RopeScalingOptions
-    @Option(name: .customLong("head-dim"), help: "Head dimension d (default: the config's, else 128).") var headDim: Int?
-    @Option(help: "RoPE base θ (default: the config's rope_theta, else 10000).") var base: Double?
-    @Option(help: "Sequence length N the scaling is applied at (default: --target, the config's max_position_embeddings, else --original).")
+    @Option(name: .customLong("head-dim"), parsing: .unconditional, help: "Head dimension d (default: the config's, else 128).") var headDim: Int?
+    @Option(parsing: .unconditional, help: "RoPE base θ (default: the config's rope_theta, else 10000).") var base: Double?
+    @Option(parsing: .unconditional, help: "Sequence length N the scaling is applied at (default: --target, the config's max_position_embeddings, else --original).")
     var seq: Int?
     @Flag(help: "Print one JSON object instead of the table.") var json = false
 

@@ -22,8 +22,8 @@ struct StructureCommand: ParsableCommand {
             """)
 
     @OptionGroup var setup: RunOptions
-    @Option(help: "Query rows sampled per head, evenly spaced from --from to N − 1.") var rows = 16
-    @Option(name: .customLong("from"), help: "First sampled row (default N/16).") var from: Int?
+    @Option(parsing: .unconditional, help: "Query rows sampled per head, evenly spaced from --from to N − 1.") var rows = 16
+    @Option(name: .customLong("from"), parsing: .unconditional, help: "First sampled row (default N/16).") var from: Int?
     @Flag(help: "Print JSON instead of the tables.") var json = false
 
     func run() throws {
