@@ -1,5 +1,6 @@
 import AttentionEngine
 import Synchronization
+import TestSupport
 import XCTest
 
 /// The runner's events for its long untimed stages: the streamed reference and a variant's
@@ -19,6 +20,23 @@ final class RunEventTests: XCTestCase {
     /// The percentages at the end of the stages that start with `prefix`.
     func percents(_ stages: [String], _ prefix: String) -> [Int] {
         stages.filter { $0.hasPrefix(prefix) && $0.hasSuffix("%") }.compactMap { Int($0.dropLast().split(separator: " ").last!) }
+    }
+
+    /// A variant that cannot run on the setup fails the run before anything is made or any
+    /// variant starts, not after the variants listed before it have been timed.
+    func testAVariantThatCannotRunFailsBeforeAnyVariantStarts() throws {
+        let factors = try temporaryFile("factors.json", "[1, 2, 3]")  // 3 rotary pairs: head dim 6
+        for (causal, method, mention) in [(false, "minference", "needs the causal mask"),
+                                          (true, "longrope:factors=\(factors)", "head dim 16 needs 8")] {
+            var s = RunSpec()
+            (s.seq, s.heads, s.kvHeads, s.headDim, s.causal, s.repeat, s.warmup) = (200, 2, 2, 16, causal, 1, 0)
+            s.methods = [MethodSpec(method: "dense"), try MethodSpec(parsing: method)]
+            let seen = Mutex<[RunEvent]>([])
+            XCTAssertThrowsError(try ComparisonRunner(spec: s).run { event in seen.withLock { $0.append(event) } }, method) {
+                XCTAssertTrue("\($0)".contains(mention), "\($0)")
+            }
+            XCTAssertEqual(seen.withLock { $0.count }, 0, "\(method): nothing ran")
+        }
     }
 
     func testStreamedReferenceReportsItsProgress() throws {

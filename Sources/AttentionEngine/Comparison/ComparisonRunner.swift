@@ -47,11 +47,13 @@ public struct ComparisonRunner: Sendable {
                     listener: @escaping @Sendable (RunEvent) -> Void = { _ in }) throws -> ComparisonReport {
         try spec.validate()
         let variants = try spec.methods.map { ($0, try MethodRegistry.make($0)) }
+        // Checked before anything is made or read (files by their headers).
+        let shape = try InputPreparation.shape(spec)
+        for (_, method) in variants { try method.check(shape, causal: spec.causal, rope: spec.ropeSettings) }
         if let streaming = streamingVariants(variants) {
             return try runStreamed(streaming, cancellation: cancellation, listener: listener)
         }
-        // Checked before anything is made or read (files by their headers).
-        try requireMemory(InputPreparation.shape(spec), rotated: spec.ropeSettings.mode == .standard, variants: variants)
+        try requireMemory(shape, rotated: spec.ropeSettings.mode == .standard, variants: variants)
         listener(.stage("preparing inputs"))
         let inputs = try InputPreparation.prepare(spec)
         try cancellation.checkCancelled()

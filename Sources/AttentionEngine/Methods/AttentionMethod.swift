@@ -17,9 +17,17 @@ public protocol AttentionMethod: Sendable {
     /// copies cannot fit beside the inputs. Per-worker scratch, O(threads·(N + tile)), is not
     /// counted; `memory_bytes` reports it after the run.
     func copyBytes(_ shape: AttentionShape) -> Int
+
+    /// Refuses a setup the method cannot run (e.g. MInference without the causal mask,
+    /// LongRoPE factors made for another head dim), so a run fails before any variant runs
+    /// rather than after the ones before it.
+    func check(_ shape: AttentionShape, causal: Bool, rope: RopeSettings) throws
 }
 
 extension AttentionMethod {
+    /// Most methods run on every setup.
+    public func check(_ shape: AttentionShape, causal: Bool, rope: RopeSettings) throws {}
+
     public func prepared(for inputs: AttentionInputs, context: RunContext) throws -> any AttentionMethod { self }
 }
 

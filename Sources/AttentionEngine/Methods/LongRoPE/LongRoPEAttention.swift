@@ -50,6 +50,17 @@ public struct LongRoPEAttention: AttentionMethod {
         MemoryLayout<Float>.size * shape.seq * shape.headDim * (shape.heads + shape.kvHeads) + FlashAttention().copyBytes(shape)
     }
 
+    /// The scaling must resolve for the run's head dim, base and length (factor files and
+    /// configs are for one head dim); with `search=on` the factors come later, so only a
+    /// config's head dim can be checked.
+    public func check(_ shape: AttentionShape, causal: Bool, rope: RopeSettings) throws {
+        if search == nil {
+            _ = try request.scaling(headDim: shape.headDim, base: rope.base).resolved(seq: shape.seq, style: rope.style)
+        } else {
+            _ = try request.checkedConfig(headDim: shape.headDim)
+        }
+    }
+
     public func run(_ inputs: AttentionInputs, context: RunContext) throws -> MethodOutput {
         let prep: Preparation
         if let p = preparation, p.seq == inputs.seq, p.headDim == inputs.headDim { prep = p } else { prep = try prepare(inputs, context: context) }

@@ -37,10 +37,14 @@ public struct MInferenceAttention: AttentionMethod {
         parameters.slashMode == .exact ? SlidingTransposedKeys.bytes(kvHeads: shape.kvHeads, seq: shape.seq, dim: shape.headDim) : 0
     }
 
-    public func run(_ inputs: AttentionInputs, context: RunContext) throws -> MethodOutput {
-        guard inputs.causal else {
+    public func check(_ shape: AttentionShape, causal: Bool, rope: RopeSettings) throws {
+        guard causal else {
             throw EngineError.usage("method 'minference' needs the causal mask (MInference is a prefill method for decoder attention); drop --no-causal")
         }
+    }
+
+    public func run(_ inputs: AttentionInputs, context: RunContext) throws -> MethodOutput {
+        try check(inputs.shape, causal: inputs.causal, rope: inputs.rope)
         let n = inputs.seq, d = inputs.headDim, h = inputs.heads, b = parameters.block
         let tileK = FlashAttention().tiles(headDim: d).k
         var out = HeadTensor(heads: h, seq: n, dim: d)
