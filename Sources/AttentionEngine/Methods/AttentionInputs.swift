@@ -34,7 +34,6 @@ public struct AttentionInputs: Sendable {
     /// Query heads per key/value head (grouped-query attention); query head h reads kv head h / groupSize.
     public var groupSize: Int { q.heads / k.heads }
 
-
     /// Checks shapes agree and values are finite; `source` names where they came from.
     public func validate(source: String) throws {
         guard k.seq == q.seq, v.seq == q.seq else {
