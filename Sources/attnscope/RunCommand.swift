@@ -29,7 +29,7 @@ struct RunCommand: ParsableCommand {
             if toStdout.count > 1 {
                 throw EngineError.usage("\(toStdout.joined(separator: " and ")) \(toStdout.count == 2 ? "both" : "all") write to stdout (-): send all but one to a file")
             }
-            for path in [csv, json, exportConfig].compactMap({ $0 }) where path != "-" { try OutputDirectory.checkParent(of: path) }
+            for path in [csv, json, exportConfig].compactMap({ $0 }) where path != "-" { try AtomicFile.checkParent(of: path) }
             for dir in [saveOutputs, saveMaps].compactMap({ $0 }) { try OutputDirectory.create(dir) }
             if exportConfig != nil { try PatternConfig.checkExportable(spec.methods) }
             let cancellation = CancellationFlag()
@@ -68,14 +68,6 @@ enum OutputDirectory {
     static func create(_ dir: String) throws {
         do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
             throw EngineError.usage("cannot create directory \(dir): \(error.localizedDescription)")
-        }
-    }
-
-    static func checkParent(of path: String) throws {
-        let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
-            throw EngineError.usage("cannot write \(path): directory \(dir) does not exist")
         }
     }
 

@@ -45,8 +45,7 @@ public enum InputPreparation {
 
     /// The paths of q.npy, k.npy and v.npy in `dir`, which must be a directory.
     static func files(in dir: String) throws -> (q: String, k: String, v: String) {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
+        guard FileManager.default.directoryExists(atPath: dir) else {
             throw EngineError.data("--inputs \(dir): no such directory")
         }
         return (dir + "/q.npy", dir + "/k.npy", dir + "/v.npy")

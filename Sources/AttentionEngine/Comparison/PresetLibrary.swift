@@ -24,8 +24,7 @@ public struct PresetLibrary: Sendable {
     /// The library for a command's `--presets-dir`, which, when given, must be a directory
     /// (a mistyped one would otherwise just list no shipped presets).
     public init(presetsDirectory dir: String?) throws {
-        var isDirectory: ObjCBool = false
-        if let dir, !(FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory) && isDirectory.boolValue) {
+        if let dir, !FileManager.default.directoryExists(atPath: dir) {
             throw EngineError.usage("--presets-dir \(dir): no such directory")
         }
         self.init(shippedDirectory: dir)
