@@ -55,7 +55,7 @@ public struct ComparisonRunner: Sendable {
         }
         try requireMemory(shape, rotated: spec.ropeSettings.mode == .standard, variants: variants)
         listener(.stage("preparing inputs"))
-        let inputs = try InputPreparation.prepare(spec)
+        let inputs = try InputPreparation.prepare(spec, shape: shape)
         try cancellation.checkCancelled()
         // With --inputs the shape comes from the files: report that one, not the spec's defaults.
         var reported = spec

@@ -4,9 +4,9 @@ import Foundation
 /// generator or from .npy files, then the run-level positional stage.
 public enum InputPreparation {
     /// Inputs are first checked to fit in memory: generated ones by the spec's shape, files
-    /// by their headers.
-    public static func prepare(_ spec: RunSpec) throws -> AttentionInputs {
-        let s = try shape(spec)
+    /// by their headers (`known`: the shape a caller already read, so they are not read again).
+    public static func prepare(_ spec: RunSpec, shape known: AttentionShape? = nil) throws -> AttentionInputs {
+        let s = try known ?? shape(spec)
         try MemoryBudget.require(MemoryBudget.inputBytes(s, rotated: spec.ropeSettings.mode == .standard, outputs: 0),
                                  for: "Q, K, V at N=\(s.seq), H=\(s.heads), G=\(s.kvHeads), d=\(s.headDim)",
                                  remedy: spec.inputs == nil ? "lower N, H, G or d" : "use inputs with fewer tokens or heads")
