@@ -10,22 +10,22 @@ enum StandardStreams {
     /// Why a write to stdout failed, the first time one did.
     private static let outputFailure = Mutex<String?>(nil)
 
-    /// Writes `text` to stdout with write(2), unbuffered, retrying partial writes.
-    static func output(_ text: String) {
-        var bytes = Array(text.utf8)[...]
-        while !bytes.isEmpty {
-            let written = bytes.withUnsafeBytes { write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+    /// Writes `bytes` to stdout with write(2), unbuffered, retrying partial writes.
+    static func output(_ bytes: Data) {
+        var rest = bytes[...]
+        while !rest.isEmpty {
+            let written = rest.withUnsafeBytes { write(STDOUT_FILENO, $0.baseAddress, $0.count) }
             if written < 0 && errno == EINTR { continue }
             guard written > 0 else {
                 let reason = written < 0 ? String(cString: strerror(errno)) : "nothing was written"
                 outputFailure.withLock { if $0 == nil { $0 = reason } }
                 return
             }
-            bytes = bytes.dropFirst(written)
+            rest = rest.dropFirst(written)
         }
     }
 
-    static func output(_ data: Data) { output(String(decoding: data, as: UTF8.self)) }
+    static func output(_ text: String) { output(Data(text.utf8)) }
 
     /// Writes to stderr; if stderr cannot take it there is nowhere left to say so.
     static func error(_ text: String) {
