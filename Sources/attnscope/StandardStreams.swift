@@ -1,4 +1,5 @@
 import ArgumentParser
+import AttentionEngine
 import Foundation
 import Synchronization
 
@@ -12,17 +13,8 @@ enum StandardStreams {
 
     /// Writes `bytes` to stdout with write(2), unbuffered, retrying partial writes.
     static func output(_ bytes: Data) {
-        var rest = bytes[...]
-        while !rest.isEmpty {
-            let written = rest.withUnsafeBytes { write(STDOUT_FILENO, $0.baseAddress, $0.count) }
-            if written < 0 && errno == EINTR { continue }
-            guard written > 0 else {
-                let reason = written < 0 ? String(cString: strerror(errno)) : "nothing was written"
-                outputFailure.withLock { if $0 == nil { $0 = reason } }
-                return
-            }
-            rest = rest.dropFirst(written)
-        }
+        guard let reason = writeAll(bytes, to: STDOUT_FILENO) else { return }
+        outputFailure.withLock { if $0 == nil { $0 = reason } }
     }
 
     static func output(_ text: String) { output(Data(text.utf8)) }

@@ -27,6 +27,17 @@ final class AtomicFileTests: XCTestCase {
         XCTAssertEqual(stat(path, &info), 0)
         XCTAssertEqual(info.st_mode & S_IFMT, S_IFIFO, "still a FIFO")
     }
+
+    /// A failed write names the system's reason, so "disk full" and "permission denied" are
+    /// told apart, and a device stays a device.
+    func testAFailedWriteSaysWhy() throws {
+        XCTAssertThrowsError(try AtomicFile.write("x\n", to: "/dev/full")) { error in
+            XCTAssertEqual("\(error)", "cannot write /dev/full: No space left on device")
+        }
+        var info = stat()
+        XCTAssertEqual(stat("/dev/full", &info), 0)
+        XCTAssertEqual(info.st_mode & S_IFMT, S_IFCHR, "still a device")
+    }
 }
 
 private final class LockedData: @unchecked Sendable {

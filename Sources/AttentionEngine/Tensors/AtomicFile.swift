@@ -19,26 +19,33 @@ public enum AtomicFile {
         // renaming over one would replace it with a regular file.
         var info = stat()
         if stat(path, &info) == 0 && (info.st_mode & S_IFMT) != S_IFREG && (info.st_mode & S_IFMT) != S_IFDIR {
-            guard let handle = FileHandle(forWritingAtPath: path) else {
-                throw EngineError.usage("cannot write \(path): permission denied")
-            }
-            defer { try? handle.close() }
-            do { try handle.write(contentsOf: data) } catch {
-                throw EngineError.usage("cannot write \(path): \(error.localizedDescription)")
-            }
+            try writeNew(data, at: path, flags: O_WRONLY, reportedAs: path)
             return
         }
         let url = URL(fileURLWithPath: path)
-        let dir = try checkParent(of: path)
-        let tmp = dir + "/." + url.lastPathComponent + ".\(getpid()).tmp"
-        guard FileManager.default.createFile(atPath: tmp, contents: data) else {
-            throw EngineError.usage("cannot write \(path): permission denied or disk full")
+        let tmp = try checkParent(of: path) + "/." + url.lastPathComponent + ".\(getpid()).tmp"
+        do { try writeNew(data, at: tmp, flags: O_WRONLY | O_CREAT | O_TRUNC, reportedAs: path) } catch {
+            unlink(tmp)
+            throw error
         }
         if rename(tmp, path) != 0 {
             let reason = String(cString: strerror(errno))
             unlink(tmp)
             throw EngineError.usage("cannot write \(path): \(reason)")
         }
+    }
+
+    /// Opens `file`, writes every byte and closes it; a failure at any step is a usage error
+    /// about `target` with the system's reason ("No space left on device", "Permission denied").
+    private static func writeNew(_ data: Data, at file: String, flags: Int32, reportedAs target: String) throws {
+        let fd = open(file, flags | O_CLOEXEC, 0o666)
+        guard fd >= 0 else {
+            throw EngineError.usage("cannot write \(target): \(String(cString: strerror(errno)))")
+        }
+        var reason = writeAll(data, to: fd)
+        // close(2) is where some file systems (NFS) first report a full disk.
+        if close(fd) != 0 && reason == nil { reason = String(cString: strerror(errno)) }
+        if let reason { throw EngineError.usage("cannot write \(target): \(reason)") }
     }
 
     public static func write(_ text: String, to path: String) throws {
