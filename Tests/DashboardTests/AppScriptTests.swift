@@ -295,7 +295,7 @@ final class AppScriptTests: XCTestCase {
         XCTAssertEqual(launcher.jobs.last?.specs.map(\.seq), [1024, 2048, 4096])
         let job = launcher.jobs.last!.job
         for (step, n) in [1024, 2048, 4096].enumerated() {
-            var row = Fixtures.row("dense", method: "dense", latency: Double(n) / 100, flops: n * n, rmse: 1e-8)
+            var row = Fixtures.row("dense", method: "dense", latency: Double(n) / 97, flops: n * n, rmse: 1e-8)
             row.seq = n
             let report = ComparisonReport(spec: launcher.jobs.last!.specs[step], variants: [VariantResult(row: row)],
                                           attentionMap: Fixtures.attention())
@@ -305,7 +305,11 @@ final class AppScriptTests: XCTestCase {
         XCTAssertEqual(app.state.sweep?.rows.keys.sorted(), [1024, 2048, 4096])
         XCTAssertEqual(app.state.sweep?.phase, .finished)
         let screen = Screen.render(app.state, theme: .colour, now: 0)
-        XCTAssertTrue((0..<screen.height).contains { screen.line($0).contains("slope 1.00") })
+        let text = (0..<screen.height).map(screen.line).joined(separator: "\n")
+        XCTAssertTrue(text.contains("slope 1.00"), text)
+        // Within one decade the latency axis is labelled with the extremes, 10.56… and
+        // 42.23… ms, which must read as the table writes them, not cut to "10.55…".
+        XCTAssertTrue(text.contains("10.6 │") && text.contains("42.2 │"), text)
     }
 
     /// Inputs from files fix N: a sweep would rerun them and plot them against Ns never

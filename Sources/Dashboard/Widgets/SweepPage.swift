@@ -31,7 +31,7 @@ struct SweepPage {
         if let first = labels.first { flops.append(LogLogPlot.Series(label: "dense count", points: points(first) { Double($0.denseFlops) })) }
         let half = inner.width / 2
         let (left, right) = inner.splitLeft(half)
-        LogLogPlot(title: "latency ms vs N", series: latency, format: { String(format: "%g", $0) })
+        LogLogPlot(title: "latency ms vs N", series: latency, format: ReadableNumbers.milliseconds)
             .draw(into: &buf, left, theme: theme)
         LogLogPlot(title: "FLOPs counted vs N", series: flops, format: { ReadableNumbers.si($0, digits: 2) })
             .draw(into: &buf, right, theme: theme)
