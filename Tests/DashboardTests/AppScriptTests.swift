@@ -328,6 +328,23 @@ final class AppScriptTests: XCTestCase {
         XCTAssertTrue(launcher.jobs.isEmpty)
     }
 
+    /// Every length is checked before the first runs: one the machine cannot hold is refused
+    /// in the prompt, with the memory check's figures, instead of after the others have run.
+    func testASweepLengthTooLargeIsRefusedBeforeAnythingRuns() {
+        var spec = Fixtures.spec
+        spec.heads = 64
+        spec.kvHeads = 64
+        let (app, launcher, _) = Fixtures.app(spec: spec, width: 120, height: 30)
+        Fixtures.keys(app, .char("w"), .ctrl("u"))
+        Fixtures.type(app, "1024,16777216")
+        Fixtures.keys(app, .enter)
+        XCTAssertTrue(launcher.jobs.isEmpty)
+        guard case .prompt(let p)? = app.state.modal else { return XCTFail("the prompt stays open") }
+        let error = p.error ?? ""
+        XCTAssertTrue(error.hasPrefix("N=16,777,216: ") && error.contains("needed, this machine has"), error)
+        XCTAssertNil(app.state.sweep)
+    }
+
     func testSweepLengthsParsing() throws {
         XCTAssertEqual(try App.parseSweepLengths("1024..8192"), [1024, 2048, 4096, 8192])
         XCTAssertEqual(try App.parseSweepLengths("3000, 1000,2000"), [1000, 2000, 3000])

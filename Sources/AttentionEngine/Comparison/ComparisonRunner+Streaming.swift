@@ -34,17 +34,22 @@ extension ComparisonRunner {
         return streaming
     }
 
+    /// Refuses a streamed run whose reference state and reference rows cannot fit in memory.
+    func requireStreamedMemory(_ shape: AttentionShape, selections: Int) throws {
+        let rows = spec.referenceRows.rows(seq: shape.seq).count
+        // The reference's state, plus in Float the rows' queries and each variant's output on them.
+        let rowTensors = MemoryLayout<Float>.size * shape.heads * rows * shape.headDim * (1 + selections)
+        try MemoryBudget.require(StreamingReference.bytes(shape: shape, rows: rows, selections: selections,
+                                                          segment: min(Self.referenceSegment, shape.seq)) + rowTensors,
+                                 for: "the streamed float64 reference on \(rows) rows per head, H=\(shape.heads)",
+                                 remedy: "lower the reference rows or H")
+    }
+
     func runStreamed(_ variants: [(MethodSpec, any StreamingAttentionMethod)], cancellation: CancellationFlag,
                      listener: @escaping @Sendable (RunEvent) -> Void) throws -> ComparisonReport {
         let source = GeneratedInputs(spec: spec)
         let shape = source.shape, threads = spec.threads
         let rows = spec.referenceRows.rows(seq: shape.seq)
-        // The reference's state, plus in Float the rows' queries and each variant's output on them.
-        let rowTensors = MemoryLayout<Float>.size * shape.heads * rows.count * shape.headDim * (1 + variants.count)
-        try MemoryBudget.require(StreamingReference.bytes(shape: shape, rows: rows.count, selections: variants.count,
-                                                          segment: min(Self.referenceSegment, shape.seq)) + rowTensors,
-                                 for: "the streamed float64 reference on \(rows.count) rows per head, H=\(shape.heads)",
-                                 remedy: "lower the reference rows or H")
         listener(.stage("streaming \(shape.seq) tokens: generating the \(rows.count) reference rows"))
         let setup = StreamSetup(shape: shape, causal: spec.causal, rows: rows, queries: source.rows(rows, threads: threads).q,
                                 annotations: source.annotations)

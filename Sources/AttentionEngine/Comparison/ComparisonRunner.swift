@@ -43,17 +43,40 @@ public struct ComparisonRunner: Sendable {
         self.keepOutputs = keepOutputs
     }
 
-    public func run(cancellation: CancellationFlag = CancellationFlag(),
-                    listener: @escaping @Sendable (RunEvent) -> Void = { _ in }) throws -> ComparisonReport {
+    /// What `run` establishes before it makes or reads anything: the variants and the shape
+    /// (of the files, read from their headers, with `--inputs`), and whether the run streams.
+    struct Plan {
+        var variants: [(MethodSpec, any AttentionMethod)]
+        var shape: AttentionShape
+        var streaming: [(MethodSpec, any StreamingAttentionMethod)]?
+    }
+
+    /// Checks the spec, the methods' keys and files, every variant against the shape and
+    /// mask, and the memory the run needs, without making or reading any tensor. A sweep
+    /// checks all its lengths this way before the first one runs.
+    public func check() throws { _ = try plan() }
+
+    func plan() throws -> Plan {
         try spec.validate()
         let variants = try spec.methods.map { ($0, try MethodRegistry.make($0)) }
-        // Checked before anything is made or read (files by their headers).
         let shape = try InputPreparation.shape(spec)
         for (_, method) in variants { try method.check(shape, causal: spec.causal, rope: spec.ropeSettings) }
-        if let streaming = streamingVariants(variants) {
+        let streaming = streamingVariants(variants)
+        if let streaming {
+            try requireStreamedMemory(shape, selections: streaming.count)
+        } else {
+            try requireMemory(shape, rotated: spec.ropeSettings.mode == .standard, variants: variants)
+        }
+        return Plan(variants: variants, shape: shape, streaming: streaming)
+    }
+
+    public func run(cancellation: CancellationFlag = CancellationFlag(),
+                    listener: @escaping @Sendable (RunEvent) -> Void = { _ in }) throws -> ComparisonReport {
+        let plan = try plan()
+        if let streaming = plan.streaming {
             return try runStreamed(streaming, cancellation: cancellation, listener: listener)
         }
-        try requireMemory(shape, rotated: spec.ropeSettings.mode == .standard, variants: variants)
+        let (variants, shape) = (plan.variants, plan.shape)
         listener(.stage("preparing inputs"))
         let inputs = try InputPreparation.prepare(spec, shape: shape)
         try cancellation.checkCancelled()

@@ -20,12 +20,18 @@ extension App {
         activeJob = (job, launcher.start(job: job, specs: [spec]))
     }
 
-    /// Starts a sweep over the given sequence lengths (checked by the caller).
-    func startSweep(_ seqs: [Int]) {
-        guard activeJob == nil else { toast("a job is already running; c cancels it", error: true); return }
+    /// Starts a sweep over the given sequence lengths (parsed by the caller). Every length
+    /// is checked first, memory included, so a length the machine cannot hold is refused
+    /// now, in the lengths prompt, rather than after the shorter ones have run.
+    func startSweep(_ seqs: [Int]) throws {
+        guard activeJob == nil else { throw EngineError.usage("a job is already running; c cancels it") }
         let base = state.runSpec
         let specs = seqs.map { n -> RunSpec in var s = base; s.seq = n; return s }
-        do { for s in specs { try s.validate() } } catch { toast(message(of: error), error: true); return }
+        for s in specs {
+            do { try ComparisonRunner(spec: s).check() } catch {
+                throw EngineError.usage("N=\(ReadableNumbers.grouped(s.seq)): \(message(of: error))")
+            }
+        }
         let job = takeJobNumber()
         state.sweep = SweepState(job: job, spec: base, seqs: seqs, rows: [:], step: 0, fraction: 0,
                                  stage: "starting", phase: .running)

@@ -82,7 +82,7 @@ extension App {
         case .filter: state.filter = text; state.modal = nil
         case .savePreset: try savePreset(named: text)
         case .exportCSV: try exportCSV(to: text)
-        case .sweepLengths: startSweep(try App.parseSweepLengths(text))
+        case .sweepLengths: try startSweep(try App.parseSweepLengths(text))
         }
     }
 }
