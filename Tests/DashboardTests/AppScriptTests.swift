@@ -345,6 +345,24 @@ final class AppScriptTests: XCTestCase {
         XCTAssertNil(app.state.sweep)
     }
 
+    /// A message longer than the message line wraps upward over the panels, whole.
+    func testALongMessageIsShownWhole() {
+        let (app, _, _) = Fixtures.app(width: 80, height: 24)
+        let words = (1...40).map { "word\($0)" }
+        app.state.toast = Toast(text: words.joined(separator: " "), isError: true, expires: 1e9)
+        let screen = Screen.render(app.state, theme: .monochrome, now: 0)
+        let lines = (19..<23).map(screen.line)
+        XCTAssertTrue(lines[0].hasPrefix(" ✗ word1 "), lines[0])
+        let shown = lines.joined(separator: " ").split(separator: " ").map(String.init)
+        XCTAssertEqual(shown, ["✗"] + words, "\(lines)")
+        XCTAssertTrue(screen.line(23).contains("help"), "the key line stays")
+
+        app.state.toast = Toast(text: (1...400).map { "w\($0)" }.joined(separator: " "), isError: false, expires: 1e9)
+        let long = Screen.render(app.state, theme: .monochrome, now: 0)
+        XCTAssertTrue(long.line(22).hasSuffix("…"), "past four lines the message is cut: \(long.line(22))")
+        XCTAssertTrue(long.line(19).hasPrefix(" ✓ w1 "), "four lines, 19–22: \(long.line(19))")
+    }
+
     func testSweepLengthsParsing() throws {
         XCTAssertEqual(try App.parseSweepLengths("1024..8192"), [1024, 2048, 4096, 8192])
         XCTAssertEqual(try App.parseSweepLengths("3000, 1000,2000"), [1000, 2000, 3000])

@@ -17,7 +17,8 @@ public enum Screen {
         let (header, rest) = buf.area.splitTop(1)
         let (body, bottom) = rest.splitTop(rest.height - 2)
         HeaderBar(state: state, now: now).draw(into: &buf, header, theme: theme)
-        FooterBar(state: state, now: now).draw(into: &buf, message: bottom.row(0), keys: bottom.row(1), theme: theme)
+        let footer = FooterBar(state: state, now: now)
+        footer.draw(into: &buf, keys: bottom.row(1), theme: theme)
 
         let leftWidth = body.width >= 140 ? 36 : body.width >= 100 ? 32 : 30
         let (left, right) = body.splitLeft(leftWidth)
@@ -55,5 +56,7 @@ public enum Screen {
             }
         case nil: break
         }
+        // Last: a long message wraps upward over the panels and dialogs.
+        footer.drawMessage(into: &buf, bottom.row(0), theme: theme)
     }
 }

@@ -43,12 +43,37 @@ struct FooterBar {
     var state: AppState
     var now: Double
 
-    func draw(into buf: inout CellBuffer, message r: Rect, keys k: Rect, theme: Theme) {
+    /// Lines a long message may take, counting the message line itself.
+    static let maxMessageLines = 4
+
+    /// The message line. A message longer than the line wraps upward over what is above it
+    /// (drawn last for that reason), so a long error such as the memory check's is read
+    /// whole, not cut off before its figures; past `maxMessageLines` it ends in "…".
+    func drawMessage(into buf: inout CellBuffer, _ r: Rect, theme: Theme) {
+        let message: (text: String, isError: Bool)
         if let error = state.setupError {
-            buf.put(" ✗ " + error, x: r.x, y: r.y, style: theme.error, maxWidth: r.width)
+            message = (error, true)
         } else if let t = state.toast, t.expires > now {
-            buf.put((t.isError ? " ✗ " : " ✓ ") + t.text, x: r.x, y: r.y, style: t.isError ? theme.error : theme.ok, maxWidth: r.width)
+            message = (t.text, t.isError)
+        } else {
+            return
         }
+        let width = r.width - 3
+        var lines = Text.wrapped(message.text, width)
+        if lines.count > Self.maxMessageLines {
+            let cut = Self.maxMessageLines - 1
+            lines = Array(lines.prefix(cut)) + [Text.truncated(lines[cut...].joined(separator: " "), width)]
+        }
+        let top = max(0, r.y - lines.count + 1)
+        for (i, line) in lines.suffix(r.y - top + 1).enumerated() {
+            let row = Rect(x: r.x, y: top + i, width: r.width, height: 1)
+            buf.fill(row)
+            let mark = i > 0 ? "   " : message.isError ? " ✗ " : " ✓ "
+            buf.put(mark + line, x: r.x, y: row.y, style: message.isError ? theme.error : theme.ok, maxWidth: r.width)
+        }
+    }
+
+    func draw(into buf: inout CellBuffer, keys k: Rect, theme: Theme) {
         // Help and quit show at the right (not while typing, nor quit in a dialog, where
         // those keys mean something else); the rest fill from the left while they fit.
         var typing = state.setupEditor != nil
