@@ -96,14 +96,15 @@ final class CoverageAndReferenceTests: XCTestCase {
         var row = ResultRow(label: "a,\"b\"", method: "flash", seq: 1, heads: 1, kvHeads: 1, headDim: 1, causal: true,
                             workload: "random", seed: 1, latencyMs: 2, latencyMsMin: 1, flops: 4_000_000, denseFlops: 8_000_000,
                             rmse: 0, maxAbsErr: 0, relL2Err: 0, referenceRows: 1, recall: 1, memoryBytes: 0, threads: 1, extras: [])
-        row.extras = [ResultExtra("pattern", .perHead(["vs", "a-shape"]))]
+        row.extras = [ResultExtra("pattern", .perHead(["vs", "a-shape"])), ResultExtra("index_flops", 63_471_616.0),
+                      ResultExtra("kernel_gflops", 92.75)]
         let csv = ResultWriters.csv([row])
         let lines = csv.split(separator: "\r\n")
         XCTAssertEqual(lines.count, 2)
-        XCTAssertTrue(lines[0].hasSuffix(",threads,pattern"))
+        XCTAssertTrue(lines[0].hasSuffix(",threads,pattern,index_flops,kernel_gflops"))
         XCTAssertTrue(lines[1].hasPrefix("\"a,\"\"b\"\"\",flash,"))
         XCTAssertTrue(lines[1].contains(",0.5,"), "flops_saved = 1 − flops/dense_flops")
-        XCTAssertTrue(lines[1].hasSuffix(",vs;a-shape"))
+        XCTAssertTrue(lines[1].hasSuffix(",vs;a-shape,63471616,92.75"), "whole counts without .0: \(lines[1])")
         let json = try JSONSerialization.jsonObject(with: Data(ResultWriters.json(spec: RunSpec(), rows: [row]).utf8)) as! [String: Any]
         let r0 = (json["rows"] as! [[String: Any]])[0]
         XCTAssertEqual(r0["gflops"] as? Double, 2)

@@ -32,10 +32,13 @@ public enum ResultWriters {
         }
     }
 
-    /// Shortest text that reads back as the same Double; non-finite values as nan/inf.
+    /// Shortest text that reads back as the same Double; non-finite values as nan/inf. Whole
+    /// numbers (counts such as `index_flops` or `segments`, which extras carry as Double) are
+    /// written as integers, as the JSON and the table write them: "128", not "128.0".
     static func numberText(_ x: Double) -> String {
         if x.isNaN { return "nan" }
         if x.isInfinite { return x > 0 ? "inf" : "-inf" }
+        if x == x.rounded() && abs(x) < 1e15 { return String(Int(x)) }
         return "\(x)"
     }
 
