@@ -55,6 +55,9 @@ struct RunCommand: ParsableCommand {
         if let path = csv { try emit(ResultWriters.csv(result.rows), to: path) }
         if let path = json { try emit(ResultWriters.json(spec: result.spec, rows: result.rows), to: path) }
         if let path = exportConfig { try emit(PatternConfig.exportText(rows: result.rows, methods: result.spec.methods), to: path) }
+        // The exact attention map the dashboard's heatmap draws; with a variant's coverage it
+        // gives the "missed" view too (attention × (1 − coverage), per cell).
+        if let dir = saveMaps { try NPYFile.write(result.attentionMap.tensor, to: "\(dir)/attention.npy") }
         for v in result.variants {
             let name = OutputDirectory.fileName(v.row.label)
             if let dir = saveOutputs, let out = v.output { try NPYFile.write(out, to: "\(dir)/\(name).npy") }

@@ -54,11 +54,39 @@ final class NumpyCrossCheckTests: XCTestCase {
                           "rmse_rows": float(np.sqrt(np.mean(e ** 2))), "rows": len(rows)}))
         """
 
+    /// The exact attention map (`--save-maps` attention.npy) from NumPy: per head, grid row r
+    /// holds the mean over the checked rows in r of each key cell's softmax mass (NaN when r
+    /// has no checked row); cell c spans positions ⌈c·N/G⌉ ..< ⌈(c+1)·N/G⌉, G = min(256, N).
+    static let checkMap = """
+        import sys, json, math, numpy as np
+        d, path, k = sys.argv[1], sys.argv[2], int(sys.argv[3])
+        q = np.load(d + '/q.npy').astype(np.float64)
+        kk = np.load(d + '/k.npy').astype(np.float32).astype(np.float64)
+        H, N, D = q.shape; g = H // kk.shape[0]; G = min(256, N)
+        edges = [-(-c * N // G) for c in range(G + 1)]
+        cell = np.searchsorted(edges, np.arange(N), side='right') - 1
+        rows = sorted({int(math.floor(j * (N - 1) / (k - 1) + 0.5)) for j in range(k)})
+        want = np.full((H, G, G), np.nan)
+        for h in range(H):
+            s = q[h, rows] @ kk[h // g].T / math.sqrt(D)
+            s[np.arange(N)[None, :] > np.array(rows)[:, None]] = -np.inf
+            p = np.exp(s - s.max(axis=1, keepdims=True)); p /= p.sum(axis=1, keepdims=True)
+            mass = np.stack([p[:, cell == c].sum(axis=1) for c in range(G)], axis=1)
+            for r in set(cell[rows]):
+                want[h, r] = mass[cell[rows] == r].mean(axis=0)
+        got = np.load(path).astype(np.float64)
+        print(json.dumps({"shape_ok": got.shape == want.shape,
+                          "nan_ok": bool((np.isnan(got) == np.isnan(want)).all()),
+                          "checked_grid_rows": int((~np.isnan(want[:, :, 0])).sum()),
+                          "max_abs": float(np.nanmax(np.abs(got - want)))}))
+        """
+
     func testFlashOutputMatchesNumpyFloat64AndReportedRmse() throws {
         let dir = try temporaryDirectory()
         _ = try python(Self.writeInputs, [dir])
         let r = try Attnscope.run(["run", "--inputs", dir, "--method", "flash:tile_q=32,tile_k=48,label=flash-small-tiles", "--reference-rows", "37",
-                                   "--repeat", "1", "--warmup", "0", "--save-outputs", dir + "/out", "--json", "-"])
+                                   "--repeat", "1", "--warmup", "0", "--save-outputs", dir + "/out", "--save-maps", dir + "/maps",
+                                   "--json", "-"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
         let row = (json["rows"] as! [[String: Any]])[0]
@@ -71,5 +99,11 @@ final class NumpyCrossCheckTests: XCTestCase {
         let reported = row["rmse"] as! Double
         XCTAssertEqual(reported, numpy["rmse_rows"]!, accuracy: 1e-3 * numpy["rmse_rows"]!,
                        "attnscope's rmse must be the one NumPy computes from the saved output on the same rows")
+        let map = try JSONSerialization.jsonObject(with: Data(
+            try python(Self.checkMap, [dir, dir + "/maps/attention.npy", "37"]).utf8)) as! [String: Any]
+        XCTAssertEqual(map["shape_ok"] as? Bool, true, "\(map)")
+        XCTAssertEqual(map["nan_ok"] as? Bool, true, "NaN exactly in the grid rows with no checked row: \(map)")
+        XCTAssertEqual(map["checked_grid_rows"] as? Int, 4 * 37)
+        XCTAssertLessThanOrEqual(map["max_abs"] as! Double, 1e-6, "\(map)")
     }
 }
