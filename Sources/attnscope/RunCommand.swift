@@ -13,7 +13,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Write {\"spec\": …, \"rows\": […]} as JSON to FILE, or - for stdout.") var json: String?
     @Option(name: .customLong("save-outputs"), help: "Write each variant's output as DIR/<label>.npy.") var saveOutputs: String?
     @Option(name: .customLong("save-maps"),
-            help: "Write each variant's coverage map as DIR/<label>.coverage.npy (and DIR/<label>.approximate.npy for entries served approximately, e.g. by Infini's memory).")
+            help: "Write each variant's coverage map as DIR/<label>.coverage.npy (and DIR/<label>.approximate.npy for entries served approximately, e.g. by Infini's memory), and the exact attention map as DIR/attention.npy.")
     var saveMaps: String?
     @Option(name: .customLong("export-config"), help: "Write the per-head patterns a minference:pattern=auto variant found to FILE (MInference's config format), or - for stdout.") var exportConfig: String?
 
