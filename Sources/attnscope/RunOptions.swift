@@ -23,7 +23,7 @@ struct RunOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Worker threads.") var threads: Int?
     @Option(parsing: .unconditional, help: "Timed runs per variant (median and min reported).") var `repeat`: Int?
     @Option(parsing: .unconditional, help: "Untimed runs before the timed ones.") var warmup: Int?
-    @Option(name: .customLong("reference-rows"), help: "Query rows per head checked in float64: a number, auto or all.") var referenceRows: String?
+    @Option(name: .customLong("reference-rows"), parsing: .unconditional, help: "Query rows per head checked in float64: a number, auto or all.") var referenceRows: String?
     @Option(name: .customLong("method"), help: "NAME[:key=value,...] (repeatable; key=\"a,b\" for a value with commas). Methods: \(MethodRegistry.all.map(\.name).joined(separator: ", ")).")
     var methods: [String] = []
 

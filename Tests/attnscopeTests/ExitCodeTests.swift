@@ -36,6 +36,7 @@ final class ExitCodeTests: XCTestCase {
         try assertFails(["structure", "--seq", "-5"], status: 64, mentions: "--seq -5 is out of range")
         try assertFails(small + ["--csv", "-", "--json", "-"], status: 64, mentions: "--csv and --json both write to stdout (-)")
         try assertFails(["run", "--reference-rows", "zero"], status: 64, mentions: "--reference-rows")
+        try assertFails(["run", "--reference-rows", "-3"], status: 64, mentions: "--reference-rows '-3' must be a positive whole number")
         try assertFails(["run", "--workload", "gibberish"], status: 64, mentions: "gibberish")
         try assertFails(["structure", "--seq", "40", "--rows", "0"], status: 64, mentions: "--rows 0")
         try assertFails(["structure", "--seq", "40", "--from", "40"], status: 64, mentions: "--from 40 is out of range: 0…39")
