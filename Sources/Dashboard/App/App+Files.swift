@@ -46,7 +46,7 @@ extension App {
             return
         }
         state.modal = .picker(Picker(purpose: .loadPreset(entries), title: "Load preset",
-                                     items: entries.map { ($0.name, "\($0.origin.rawValue)  \($0.path)") }, cursor: 0))
+                                     items: entries.map { ($0.name, Text.left($0.origin.rawValue, 7) + "  " + $0.path) }, cursor: 0))
     }
 
     func loadPreset(_ entry: PresetLibrary.Entry) {
