@@ -7,7 +7,7 @@ extension RopeSettings.Style: ExpressibleByArgument {}
 
 /// The flags that set up a comparison; each overrides the same field of `--preset`.
 struct RunOptions: ParsableArguments {
-    @Option(help: "Preset file (a run spec as JSON); flags given here override it.")
+    @Option(help: "Preset: a name from `attnscope presets` or a file (a run spec as JSON); flags given here override it.")
     var preset: String?
     @Option(parsing: .unconditional, help: "Sequence length N (tokens).") var seq: Int?
     @Option(parsing: .unconditional, help: "Query heads H.") var heads: Int?
@@ -43,7 +43,7 @@ struct RunOptions: ParsableArguments {
                 throw EngineError.usage("\(given.0) cannot be combined with --inputs: the shape comes from the files")
             }
         }
-        var s = try preset.map(PresetFile.load) ?? RunSpec()
+        var s = try preset.map { try PresetFile.load(PresetLibrary(presetsDirectory: nil).path(of: $0)) } ?? RunSpec()
         if let v = seq { s.seq = v }
         if let v = heads { s.heads = v; if kvHeads == nil && preset == nil { s.kvHeads = v } }
         if let v = kvHeads { s.kvHeads = v }

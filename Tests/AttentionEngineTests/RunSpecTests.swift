@@ -72,9 +72,41 @@ final class RunSpecTests: XCTestCase {
         XCTAssertTrue(shipped.contains { $0.name == "quickstart" })
         XCTAssertGreaterThanOrEqual(shipped.count, 6)
         for entry in shipped {
-            XCTAssertNoThrow(try PresetFile.load(entry.path).validate(), entry.name)
+            XCTAssertNoThrow(try PresetFile.loadRunnable(entry.path), entry.name)
+            // The files it names are found from any working directory.
+            for m in try PresetFile.load(entry.path).methods {
+                for key in try MethodRegistry.descriptor(named: m.method).keys where key.isFile {
+                    guard let path = m.params[key.name] else { continue }
+                    XCTAssertTrue(path.hasPrefix("/") && FileManager.default.fileExists(atPath: path), "\(entry.name): \(path)")
+                }
+            }
         }
         XCTAssertTrue(try ComparisonRunner.streams(PresetFile.load(projectFile("presets/infini-stream.json"))))
+    }
+
+    /// A preset's files are relative to the preset's directory; a saved preset's files are
+    /// absolute (typed relative to the working directory), so both read back from anywhere.
+    func testPresetPathsAreRelativeToThePresetAndSavedAbsolute() throws {
+        let dir = try temporaryDirectory()
+        try FileManager.default.createDirectory(atPath: dir + "/sub", withIntermediateDirectories: true)
+        let json = #"""
+            {"inputs": "qkv", "methods": [
+              {"method": "longrope", "params": {"factors": "../f.json", "config": "/abs/c.json", "original": "4096"}},
+              {"method": "minference", "params": {"config": "patterns.json"}}]}
+            """#
+        try json.write(toFile: dir + "/sub/p.json", atomically: true, encoding: .utf8)
+        let spec = try PresetFile.load(dir + "/sub/p.json")
+        XCTAssertEqual(spec.inputs, dir + "/sub/qkv")
+        XCTAssertEqual(spec.methods[0].params, ["factors": dir + "/f.json", "config": "/abs/c.json", "original": "4096"])
+        XCTAssertEqual(spec.methods[1].params, ["config": dir + "/sub/patterns.json"])
+
+        var typed = RunSpec()
+        typed.methods = [MethodSpec(method: "longrope", label: "lr", params: ["factors": "mine.json", "scaling": "longrope"])]
+        try PresetFile.save(typed, to: dir + "/saved.json")
+        let saved = try XCTUnwrap(FileManager.default.contents(atPath: dir + "/saved.json"))
+        let cwd = FileManager.default.currentDirectoryPath
+        XCTAssertTrue(String(decoding: saved, as: UTF8.self).contains("\"factors\" : \"\(cwd)/mine.json\""))
+        XCTAssertEqual(try PresetFile.load(dir + "/saved.json").methods[0].params["factors"], cwd + "/mine.json")
     }
 
     func testValidationNamesTheFlag() {

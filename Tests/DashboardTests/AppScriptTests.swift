@@ -181,18 +181,21 @@ final class AppScriptTests: XCTestCase {
         XCTAssertEqual(app.state.presetName, "good")
     }
 
-    /// Shipped and user presets list their paths in one column.
-    func testPresetPickerAlignsThePaths() throws {
+    /// Shipped and user presets list their paths in one column; one that could not run is
+    /// marked (loading it says why).
+    func testPresetPickerAlignsThePathsAndMarksInvalidOnes() throws {
         let shipped = try temporaryDirectory(), config = try temporaryDirectory()
         try FileManager.default.createDirectory(atPath: config + "/attnscope/presets", withIntermediateDirectories: true)
         for path in [shipped + "/a.json", config + "/attnscope/presets/b.json"] {
             try #"{"methods": [{"method": "flash"}]}"#.write(toFile: path, atomically: true, encoding: .utf8)
         }
+        try #"{"seq": 0}"#.write(toFile: config + "/attnscope/presets/c.json", atomically: true, encoding: .utf8)
         let presets = PresetLibrary(shippedDirectory: shipped, environment: ["XDG_CONFIG_HOME": config])
         let (app, _, _) = Fixtures.app(presets: presets)
         Fixtures.keys(app, .char("l"))
         guard case .picker(let picker)? = app.state.modal else { return XCTFail("l opens the preset list") }
-        XCTAssertEqual(picker.items.map(\.detail), ["shipped  \(shipped)/a.json", "user     \(config)/attnscope/presets/b.json"])
+        XCTAssertEqual(picker.items.map(\.detail), ["shipped  \(shipped)/a.json", "user     \(config)/attnscope/presets/b.json",
+                                                    "user     \(config)/attnscope/presets/c.json  (invalid)"])
     }
 
     func testExportWritesTheTableWithTheSetupAsCSV() throws {

@@ -23,11 +23,12 @@ enum Attnscope {
     /// stdout and stderr go to `standardOutput` and `standardError` when given (then the
     /// result's text for them is empty).
     static func run(_ arguments: [String], timeout: TimeInterval = 120, environment: [String: String]? = nil,
-                    standardOutput: FileHandle? = nil, standardError: FileHandle? = nil) throws -> Result {
+                    directory: String? = nil, standardOutput: FileHandle? = nil, standardError: FileHandle? = nil) throws -> Result {
         let p = Process()
         p.executableURL = url
         p.arguments = arguments
         if let environment { p.environment = environment }
+        if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory, isDirectory: true) }
         // Output goes to files, not pipes, so a large output can never block the child.
         let base = NSTemporaryDirectory() + "attnscope-run-" + UUID().uuidString
         try Data().write(to: URL(fileURLWithPath: base + ".out"))

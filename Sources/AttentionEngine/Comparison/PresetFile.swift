@@ -1,13 +1,25 @@
 import Foundation
 
 /// Presets: a run spec as JSON, read with errors that name the file, the field and the
-/// reason (exit 65), and written atomically.
+/// reason (exit 65), and written atomically. Files a preset names are relative to its own
+/// directory (see `RunSpec.resolvingPaths`).
 public enum PresetFile {
     public static func load(_ path: String) throws -> RunSpec {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw EngineError.data("preset \(path): \(FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")")
         }
-        return try decode(data, name: path)
+        return try decode(data, name: path).resolvingPaths(against: URL(fileURLWithPath: path).deletingLastPathComponent().path)
+    }
+
+    /// A preset as it would run: decoded, then checked as a run checks its spec (ranges,
+    /// methods, their keys and files), with the file named in any error. (`run --preset`
+    /// checks after its flags are applied instead, as they may mend the preset.)
+    public static func loadRunnable(_ path: String) throws -> RunSpec {
+        let spec = try load(path)
+        do { try spec.validate() } catch let e as EngineError {
+            throw EngineError(e.kind, "preset \(path): \(e.message)")
+        }
+        return spec
     }
 
     public static func decode(_ data: Data, name: String) throws -> RunSpec {
@@ -25,12 +37,14 @@ public enum PresetFile {
 
     public static func encode(_ spec: RunSpec) throws -> Data {
         let e = JSONEncoder()
-        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return try e.encode(spec) + Data("\n".utf8)
     }
 
+    /// Writes `spec` with its files' paths made absolute (they were typed relative to the
+    /// working directory), so the preset reads back the same from anywhere.
     public static func save(_ spec: RunSpec, to path: String) throws {
-        try AtomicFile.write(encode(spec), to: path)
+        try AtomicFile.write(encode(spec.resolvingPaths(against: FileManager.default.currentDirectoryPath)), to: path)
     }
 
     static func path(_ keys: [CodingKey]) -> String {

@@ -73,11 +73,14 @@ public struct ParameterKey: Sendable, Equatable {
     public var help: String
     /// The allowed values when the key is an enumeration (the dashboard cycles them).
     public var choices: [String]?
+    /// Whether the value is a file path (a preset reads it relative to the preset's directory).
+    public var isFile: Bool
 
-    public init(_ name: String, default defaultValue: String, _ help: String, choices: [String]? = nil) {
+    public init(_ name: String, default defaultValue: String, _ help: String, choices: [String]? = nil, file: Bool = false) {
         self.name = name
         self.defaultValue = defaultValue
         self.help = help
         self.choices = choices
+        self.isFile = file
     }
 }

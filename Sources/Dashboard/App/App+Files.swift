@@ -46,14 +46,16 @@ extension App {
             return
         }
         state.modal = .picker(Picker(purpose: .loadPreset(entries), title: "Load preset",
-                                     items: entries.map { ($0.name, Text.left($0.origin.rawValue, 7) + "  " + $0.path) }, cursor: 0))
+                                     items: entries.map { e in
+                                         let invalid = (try? PresetFile.loadRunnable(e.path)) == nil ? "  (invalid)" : ""
+                                         return (e.name, Text.left(e.origin.rawValue, 7) + "  " + e.path + invalid)
+                                     }, cursor: 0))
     }
 
     func loadPreset(_ entry: PresetLibrary.Entry) {
         state.modal = nil
         do {
-            let spec = try PresetFile.load(entry.path)
-            try spec.validate()
+            let spec = try PresetFile.loadRunnable(entry.path)
             state.setup = spec
             state.variants = spec.methods.map { Variant(spec: $0, enabled: true) }
             state.presetName = spec.name ?? entry.name
@@ -61,10 +63,8 @@ extension App {
             state.setupEditor = nil
             state.setupError = nil
             toast("loaded \(entry.path)")
-        } catch let e as EngineError where e.message.hasPrefix("preset ") {
-            toast(e.message + "; setup unchanged", error: true)
         } catch {
-            toast("preset \(entry.path): \(message(of: error)); setup unchanged", error: true)
+            toast("\(message(of: error)); setup unchanged", error: true)
         }
     }
 

@@ -25,9 +25,7 @@ public enum Dashboard {
     /// else the run spec's defaults.
     public static func initialSpec(preset: String?, presets: PresetLibrary) throws -> RunSpec {
         if let preset {
-            let spec = try PresetFile.load(try presets.path(of: preset))
-            try spec.validate()
-            return spec
+            return try PresetFile.loadRunnable(try presets.path(of: preset))
         }
         if let quick = presets.all().first(where: { $0.name == "quickstart" }), let spec = try? PresetFile.load(quick.path) {
             return spec

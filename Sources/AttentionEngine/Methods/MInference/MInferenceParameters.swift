@@ -38,7 +38,7 @@ public struct MInferenceParameters: Sendable, Equatable {
         ParameterKey("top_k", default: "auto", "block-sparse: key blocks per query block (auto: min(100, N/block))"),
         ParameterKey("sink", default: "128", "a-shape: first keys every query sees (n_init)"),
         ParameterKey("local", default: "3968", "a-shape: causal window of recent keys (n_local)"),
-        ParameterKey("config", default: "none", "MInference per-head pattern file (JSON list of layers); overrides pattern"),
+        ParameterKey("config", default: "none", "MInference per-head pattern file (JSON list of layers); overrides pattern", file: true),
         ParameterKey("layer", default: "0", "which layer of the config file to use"),
     ]
 

@@ -1,0 +1,27 @@
+import Foundation
+
+/// The files a spec names (`inputs`, and method keys marked `ParameterKey.isFile`, such as
+/// `factors=` and `config=`), made independent of the working directory: a preset reads
+/// them relative to its own directory, so a shipped preset runs from anywhere, and a saved
+/// preset writes them absolute, so it reads back from anywhere.
+extension RunSpec {
+    /// This spec with every relative file path taken relative to `directory` instead.
+    public func resolvingPaths(against directory: String) -> RunSpec {
+        var s = self
+        s.inputs = inputs.map { RunSpec.path($0, against: directory) }
+        s.methods = methods.map { m in
+            guard let keys = try? MethodRegistry.descriptor(named: m.method).keys else { return m }
+            var resolved = m
+            for key in keys where key.isFile {
+                if let value = m.params[key.name] { resolved.params[key.name] = RunSpec.path(value, against: directory) }
+            }
+            return resolved
+        }
+        return s
+    }
+
+    /// `path` if absolute (or empty, for its key's own error), else `directory/path`.
+    static func path(_ path: String, against directory: String) -> String {
+        path.isEmpty || path.hasPrefix("/") ? path : URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: directory, isDirectory: true)).standardizedFileURL.path
+    }
+}

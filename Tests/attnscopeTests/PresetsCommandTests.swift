@@ -1,0 +1,38 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// `attnscope presets` and `run --preset NAME` from outside the source tree: shipped presets
+/// find their files, and a preset that could not run is marked and explained.
+final class PresetsCommandTests: XCTestCase {
+    func testShippedPresetsRunFromAnyDirectory() throws {
+        let elsewhere = try temporaryDirectory()
+        let env = ["XDG_CONFIG_HOME": elsewhere, "PATH": "/usr/bin:/bin"]
+        let list = try Attnscope.run(["presets"], environment: env, directory: elsewhere)
+        XCTAssertEqual(list.status, 0, list.stderr)
+        XCTAssertTrue(list.stdout.contains("longrope-phi35") && !list.stdout.contains("invalid"), list.stdout)
+        XCTAssertEqual(list.stderr, "")
+        // longrope-phi35 names its factors file relative to itself.
+        let run = try Attnscope.run(["run", "--preset", "longrope-phi35", "--seq", "600", "--heads", "1", "--kv-heads", "1",
+                                     "--repeat", "1", "--warmup", "0", "--csv", "-"], environment: env, directory: elsewhere)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stdout.contains("phi35-longrope,longrope,600,"), run.stdout)
+    }
+
+    func testAPresetThatCannotRunIsMarkedAndShowSaysWhy() throws {
+        let config = try temporaryDirectory()
+        let dir = config + "/attnscope/presets"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try #"{"seq": 0, "methods": [{"method": "flash"}]}"#.write(toFile: dir + "/zero.json", atomically: true, encoding: .utf8)
+        let env = ["XDG_CONFIG_HOME": config, "PATH": "/usr/bin:/bin"]
+        let list = try Attnscope.run(["presets"], environment: env)
+        XCTAssertEqual(list.status, 0, list.stderr)
+        let line = list.stdout.split(separator: "\n").first { $0.hasPrefix("zero ") }
+        XCTAssertEqual(line.map { String($0) }?.hasSuffix(dir + "/zero.json  invalid"), true, list.stdout)
+        XCTAssertTrue(list.stderr.contains("1 invalid preset(s); `attnscope presets show zero` says why"), list.stderr)
+        let show = try Attnscope.run(["presets", "show", "zero"], environment: env)
+        XCTAssertEqual(show.status, 64)
+        XCTAssertTrue(show.stderr.contains("preset \(dir)/zero.json: --seq 0 is out of range"), show.stderr)
+        XCTAssertEqual(show.stdout, "")
+    }
+}
