@@ -28,7 +28,7 @@ struct BenchCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Worker threads (the method and the peer).") var threads = 2
     @Option(parsing: .unconditional, help: "Timed runs (median reported); the peer runs at least 3.") var `repeat` = 3
     @Option(parsing: .unconditional, help: "Untimed runs of the method before the timed ones.") var warmup = 1
-    @Option(parsing: .unconditional, help: "Seed of the method's random N(0,1) inputs.") var seed: UInt64 = 1
+    @Option(parsing: .unconditional, help: "Seed of the method's random N(0,1) inputs: a whole number 0…18446744073709551615.") var seed: UInt64 = 1
     @Option(name: .customLong("method"), help: "The method to time, NAME[:key=value,...].") var method = "flash"
     @Option(name: .customLong("reference-rows"), parsing: .unconditional, help: "Query rows per head checked against the float64 reference.")
     var referenceRows = 16

@@ -15,7 +15,7 @@ struct RunOptions: ParsableArguments {
     @Option(name: .customLong("head-dim"), parsing: .unconditional, help: "Head dimension d.") var headDim: Int?
     @Flag(inversion: .prefixedNo, help: "Causal mask.") var causal: Bool?
     @Option(help: "Synthetic workload: \(WorkloadKind.allCases.map(\.rawValue).joined(separator: ", ")).") var workload: WorkloadKind?
-    @Option(parsing: .unconditional, help: "Seed of every random draw.") var seed: UInt64?
+    @Option(parsing: .unconditional, help: "Seed of every random draw: a whole number 0…18446744073709551615.") var seed: UInt64?
     @Option(help: "Directory with q.npy [H,N,D], k.npy and v.npy [G,N,D] (float32/16/64, C order).") var inputs: String?
     @Option(help: "Positional stage: none or standard (RoPE). Default: the workload's.") var rope: RopeSettings.Mode?
     @Option(name: .customLong("rope-base"), parsing: .unconditional, help: "RoPE base θ.") var ropeBase: Double?
