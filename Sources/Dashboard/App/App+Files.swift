@@ -70,7 +70,12 @@ extension App {
 
     func askExportPath() {
         guard let session = state.session, !session.results.isEmpty else {
-            toast("nothing to export yet: r runs the comparison", error: true)
+            let why = switch state.session?.phase {
+            case nil: "nothing to export yet: r runs the comparison"
+            case .running?: "nothing to export yet: no variant has finished"
+            case .finished?, .cancelled?, .failed?: "nothing to export: no variant finished (Details says why)"
+            }
+            toast(why, error: true)
             return
         }
         let name = state.presetName.replacingOccurrences(of: "/", with: "_")
