@@ -38,6 +38,20 @@ final class WidgetFrameTests: XCTestCase {
         assertFrame(draw(80, 6) { ResultsTable(state: app.state, now: clock.now).draw(into: &$0, $1, theme: .colour) }, "results-sorted")
     }
 
+    /// Extras' names are keys of the Details panel: a long one keeps a space before its value,
+    /// and one longer than the key column is cut with "…", never run into the value.
+    func testDetailsKeepLongExtraNamesApartFromTheirValues() {
+        let (app, launcher, _) = Fixtures.app()
+        Fixtures.keys(app, .char("r"))
+        let row = Fixtures.row("dense", method: "dense", latency: 10, flops: 1000, rmse: 1e-7,
+                               extras: [ResultExtra("kernel_gflops", 180.17), ResultExtra("a_very_long_extra_name", 3)])
+        app.handle(.engine(.event(job: launcher.jobs[0].job, step: 0, .result(VariantResult(row: row)))))
+        let buf = draw(34, 24) { DetailsPanel(state: app.state).draw(into: &$0, $1, theme: .monochrome) }
+        let lines = (0..<buf.height).map(buf.line)
+        XCTAssertTrue(lines.contains { $0.contains("kernel_gflops 180.17") }, lines.joined(separator: "\n"))
+        XCTAssertTrue(lines.contains { $0.contains("a_very_long_… 3") }, lines.joined(separator: "\n"))
+    }
+
     func testHeatmapViews() {
         let (app, launcher, clock) = Fixtures.app()
         Fixtures.keys(app, .char("r"))

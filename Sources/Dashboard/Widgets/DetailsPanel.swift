@@ -50,12 +50,14 @@ struct DetailsPanel {
             }
             lines.append(("status", status))
         }
-        let keyWidth = min(12, max(8, lines.map(\.0.count).max() ?? 0) + 1)
+        // Keys get a column of their own, at least one space from the values; a key longer
+        // than the column (an extra such as `kernel_gflops` in a narrow panel) ends in "…".
+        let keyWidth = min(14, max(8, lines.map(\.0.count).max() ?? 0) + 1)
         var y = inner.y
         for (key, value) in lines {
             let wrapped = Text.wrapped(value, inner.width - keyWidth - 2)
             for (i, part) in wrapped.enumerated() where y < inner.maxY {
-                if i == 0 { buf.put(key, x: inner.x + 1, y: y, style: theme.label, maxWidth: keyWidth) }
+                if i == 0 { buf.put(Text.truncated(key, keyWidth - 1), x: inner.x + 1, y: y, style: theme.label) }
                 buf.put(part, x: inner.x + 1 + keyWidth, y: y, style: theme.value)
                 y += 1
             }
