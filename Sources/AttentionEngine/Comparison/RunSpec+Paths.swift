@@ -22,6 +22,8 @@ extension RunSpec {
 
     /// `path` if absolute (or empty, for its key's own error), else `directory/path`.
     static func path(_ path: String, against directory: String) -> String {
-        path.isEmpty || path.hasPrefix("/") ? path : URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: directory, isDirectory: true)).standardizedFileURL.path
+        guard !path.isEmpty && !path.hasPrefix("/") else { return path }
+        let base = URL(fileURLWithPath: directory, isDirectory: true)
+        return URL(fileURLWithPath: path, relativeTo: base).standardizedFileURL.path
     }
 }
