@@ -42,8 +42,14 @@ public enum ReadableNumbers {
     /// significant digits.
     public static func value(_ x: Double, significant: Int, grouped: Bool) -> String {
         guard x.isFinite else { return x.isNaN ? "nan" : x > 0 ? "inf" : "-inf" }  // %g prints "-nan" for some NaNs
-        guard x == x.rounded(), abs(x) < 1e15 else { return String(format: "%.\(significant)g", x) }
-        return grouped ? Self.grouped(Int(x)) : String(Int(x))
+        guard let n = whole(x) else { return String(format: "%.\(significant)g", x) }
+        return grouped ? Self.grouped(n) : String(n)
+    }
+
+    /// `x` as an integer when it is a whole number small enough to print exactly (counts
+    /// that extras carry as Double), else nil.
+    public static func whole(_ x: Double) -> Int? {
+        x == x.rounded() && abs(x) < 1e15 ? Int(x) : nil
     }
 
     public static func percent(_ x: Double) -> String {

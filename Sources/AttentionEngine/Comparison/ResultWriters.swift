@@ -38,7 +38,7 @@ public enum ResultWriters {
     static func numberText(_ x: Double) -> String {
         if x.isNaN { return "nan" }
         if x.isInfinite { return x > 0 ? "inf" : "-inf" }
-        if x == x.rounded() && abs(x) < 1e15 { return String(Int(x)) }
+        if let n = ReadableNumbers.whole(x) { return String(n) }
         return "\(x)"
     }
 
