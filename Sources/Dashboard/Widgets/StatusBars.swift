@@ -64,9 +64,9 @@ struct FooterBar {
             let cut = Self.maxMessageLines - 1
             lines = Array(lines.prefix(cut)) + [Text.truncated(lines[cut...].joined(separator: " "), width)]
         }
-        let top = max(0, r.y - lines.count + 1)
-        for (i, line) in lines.suffix(r.y - top + 1).enumerated() {
-            let row = Rect(x: r.x, y: top + i, width: r.width, height: 1)
+        // The screen is at least AppState.minimumSize high, so the lines always fit above.
+        for (i, line) in lines.enumerated() {
+            let row = Rect(x: r.x, y: r.y - lines.count + 1 + i, width: r.width, height: 1)
             buf.fill(row)
             let mark = i > 0 ? "   " : message.isError ? " ✗ " : " ✓ "
             buf.put(mark + line, x: r.x, y: row.y, style: message.isError ? theme.error : theme.ok, maxWidth: r.width)
