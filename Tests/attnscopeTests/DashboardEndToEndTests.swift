@@ -25,10 +25,11 @@ final class DashboardEndToEndTests: XCTestCase {
         try DashboardEndToEndTests.preset.write(toFile: dir + "/e2e.json", atomically: true, encoding: .utf8)
     }
 
-    /// The shell command for the pane: the binary with a private config directory, then its
-    /// exit code and the terminal modes it left written to files.
-    func command(_ arguments: String, term: String = "tmux-256color") -> String {
-        "cd \(dir) && env -u NO_COLOR TERM=\(term) XDG_CONFIG_HOME=\(dir)/config \(Attnscope.url.path) \(arguments); "
+    /// The shell command for the pane: the binary with a private config directory (and
+    /// `environment`, arguments to env), then its exit code and the terminal modes it left
+    /// written to files.
+    func command(_ arguments: String, term: String = "tmux-256color", environment: String = "") -> String {
+        "cd \(dir) && env -u NO_COLOR \(environment) TERM=\(term) XDG_CONFIG_HOME=\(dir)/config \(Attnscope.url.path) \(arguments); "
             + "echo $? > \(dir)/exit; stty -a > \(dir)/stty; sleep 30"
     }
 
@@ -218,6 +219,25 @@ final class DashboardEndToEndTests: XCTestCase {
             XCTAssertTrue(lines.first?.hasPrefix("attnscope: the dashboard needs a terminal") == true)
             XCTAssertFalse(lines.first?.contains("\u{1B}") == true, "no escape codes")
         }
+    }
+
+    /// What a fresh container gives, no locale at all, draws the full display (C is switched
+    /// to C.UTF-8); LC_ALL=C, an explicit choice, draws in ASCII and says so.
+    func testALocaleWithoutUTF8() throws {
+        guard let utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", nil) else { throw XCTSkip("no C.UTF-8 locale on this machine") }
+        freelocale(utf8)
+        let noLocale = "-u LANG -u LC_ALL -u LC_CTYPE"
+        let full = try TmuxSession(width: 100, height: 30,
+                                   command: command("tui --preset \(dir)/e2e.json", environment: noLocale))
+        XCTAssertNotNil(full.waitFor { $0.contains("╭ Setup") && $0.contains("│ ✓ dense") }, full.screen())
+        full.send("q")
+
+        let ascii = try TmuxSession(width: 100, height: 30,
+                                    command: command("tui --preset \(dir)/e2e.json", environment: noLocale + " LC_ALL=C"))
+        let screen = ascii.waitFor { $0.contains("+ Setup ---") && $0.contains("| + dense") && $0.contains("locale C is not UTF-8") }
+        XCTAssertNotNil(screen, ascii.screen())
+        XCTAssertFalse((screen ?? "").unicodeScalars.contains { !$0.isASCII }, "nothing but ASCII is drawn")
+        ascii.send("q")
     }
 
     func testIdleCPUIsBelowTwoPercentOfACore() throws {

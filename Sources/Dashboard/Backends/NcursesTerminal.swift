@@ -16,6 +16,8 @@ final class NcursesTerminal {
     private let screen: OpaquePointer
     /// Whether the terminal shows 256 colours (and NO_COLOR is not set).
     let colour: Bool
+    /// Whether cells go out as UTF-8 or in ASCII.
+    let charset: TerminalCharset
     private var pairs: [PairKey: Int32] = [:]
     private var nextPair: Int32 = 1
     private let maxPairs: Int32
@@ -27,7 +29,7 @@ final class NcursesTerminal {
     static let escapeDelay: Int32 = 25
 
     init(noColour: Bool) throws {
-        setlocale(LC_ALL, "")
+        charset = TerminalCharset.select()
         TerminalGuard.saveTerminalModes()
         guard let output = fdopen(STDOUT_FILENO, "w"), let input = fdopen(STDIN_FILENO, "r") else {
             throw EngineError.internal("cannot open the terminal streams")
@@ -73,11 +75,13 @@ final class NcursesTerminal {
     /// Draws the cells that differ from the previous frame, then updates the terminal.
     func flush(_ buf: CellBuffer) {
         let full = previous.map { $0.width != buf.width || $0.height != buf.height } ?? true
+        let ascii = charset.isASCII
         for y in 0..<buf.height {
             for x in 0..<buf.width {
                 let cell = buf[x, y]
                 if !full, let prev = previous, prev[x, y] == cell { continue }
-                attnscope_put_cell(Int32(y), Int32(x), wchar_t(cell.symbol.value), attributes(cell.style), pair(cell.style))
+                let symbol = ascii ? AsciiGlyphs.fallback(cell.symbol) : cell.symbol
+                attnscope_put_cell(Int32(y), Int32(x), wchar_t(symbol.value), attributes(cell.style), pair(cell.style))
             }
         }
         wnoutrefresh(attnscope_stdscr())

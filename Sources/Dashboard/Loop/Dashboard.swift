@@ -43,6 +43,7 @@ public enum Dashboard {
         let clock = MonotonicClock()
         let app = App(state: AppState(spec: spec), launcher: launcher, presets: presets, clock: clock.seconds)
         let theme = terminal.colour ? Theme.colour : Theme.monochrome
+        if let notice = terminal.charset.notice { app.toast(notice) }
         var size = terminal.size
         app.handle(.resize(width: size.width, height: size.height))
         var buffer = CellBuffer(width: size.width, height: size.height)
