@@ -1,4 +1,4 @@
-import AttentionEngine
+@testable import AttentionEngine
 import Foundation
 import TestSupport
 import XCTest
@@ -65,6 +65,44 @@ final class NPYFileTests: XCTestCase {
         let dbl: [Double] = [1.0 / 3, -1e-3, 2, 1e30]
         let t64 = try NPYFile.decode(npy(descr: "<f8", shape: "(1, 4)", payload: bytes(dbl)), name: "d.npy")
         XCTAssertEqual(t64.data, dbl.map(Float.init))
+    }
+
+    /// Files are read in chunks straight into the array (converted on the way for float16 and
+    /// float64): chunks that split the values unevenly give what an in-memory decode gives.
+    func testReadsInChunksAsDecodeDoes() throws {
+        let dir = try temporaryDirectory()
+        let values = (0..<103).map { Float($0) * 0.375 - 17 }
+        let files: [(String, [UInt8])] = [("<f4", bytes(values)), ("<f2", bytes(values.map(Float16.init))),
+                                          ("<f8", bytes(values.map(Double.init)))]
+        for (descr, payload) in files {
+            let data = npy(descr: descr, shape: "(1, 103, 1)", payload: payload)
+            let path = dir + "/c.npy"
+            try data.write(to: URL(fileURLWithPath: path))
+            for chunkBytes in [1, 24, 100, 1 << 20] {
+                XCTAssertEqual(try NPYFile.read(path: path, chunkBytes: chunkBytes), try NPYFile.decode(data, name: path), "\(descr) in \(chunkBytes)-byte chunks")
+            }
+        }
+    }
+
+    /// A file that ends before what its size promised (another process truncated it while
+    /// it was read) is an error naming the file, not a crash.
+    func testAFileThatShrinksWhileReadIsReported() throws {
+        let path = try temporaryDirectory() + "/s.npy"
+        try Data(count: 10).write(to: URL(fileURLWithPath: path))
+        let fd = open(path, O_RDONLY)
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 64)
+        XCTAssertThrowsError(try buffer.withUnsafeMutableBytes {
+            try NPYFile.readFully(fd, into: $0.baseAddress!, bytes: 64, at: 0, path: path, fileSize: 64)
+        }) { error in
+            XCTAssertEqual((error as? EngineError)?.kind, .data)
+            XCTAssertEqual((error as? EngineError)?.message,
+                           "\(path): the file ended at byte 10 while it was read, but had 64 bytes when opened: another process changed it")
+        }
+        let directory = try temporaryDirectory()
+        XCTAssertThrowsError(try NPYFile.read(path: directory)) { error in
+            XCTAssertEqual((error as? EngineError)?.message, "\(directory): cannot be read (Is a directory)")
+        }
     }
 
     func testRejectsWhatItCannotRead() {
