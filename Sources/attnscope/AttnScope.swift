@@ -21,12 +21,7 @@ struct AttnScope: ParsableCommand {
             StandardStreams.error("attnscope: \(TUICommand.noTerminalMessage(problem))\n")
             throw ExitCode(64)
         }
-        do {
-            let presets = PresetLibrary()
-            try Dashboard.run(spec: try Dashboard.initialSpec(preset: nil, presets: presets), presets: presets)
-        } catch {
-            throw reportedExit(error)
-        }
+        try TUICommand.parse([]).run()
     }
 }
 

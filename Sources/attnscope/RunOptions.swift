@@ -35,15 +35,17 @@ struct RunOptions: ParsableArguments {
         if let (flag, _) = runOnly.first(where: { $0.1 }) { throw EngineError.usage("\(flag) has no meaning for \(command)") }
     }
 
-    /// The preset (or defaults) with every given flag applied, validated.
-    func spec() throws -> RunSpec {
+    /// The preset (`--preset`, else `fallbackPreset`, else the defaults) with every given
+    /// flag applied, validated.
+    func spec(presets: PresetLibrary? = nil, fallbackPreset: String? = nil) throws -> RunSpec {
         if inputs != nil {
             let shapeFlags = [("--seq", seq), ("--heads", heads), ("--kv-heads", kvHeads), ("--head-dim", headDim)]
             if let given = shapeFlags.first(where: { $0.1 != nil }) {
                 throw EngineError.usage("\(given.0) cannot be combined with --inputs: the shape comes from the files")
             }
         }
-        var s = try preset.map { try PresetFile.load(PresetLibrary(presetsDirectory: nil).path(of: $0)) } ?? RunSpec()
+        let library = try presets ?? PresetLibrary(presetsDirectory: nil)
+        var s = try (preset ?? fallbackPreset).map { try PresetFile.load(library.path(of: $0)) } ?? RunSpec()
         if let v = seq { s.seq = v }
         if let v = heads { s.heads = v; if kvHeads == nil && preset == nil { s.kvHeads = v } }
         if let v = kvHeads { s.kvHeads = v }

@@ -8,10 +8,11 @@ struct TUICommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tui",
         abstract: "Open the dashboard (set up runs, watch them live, read results and heatmaps).",
-        discussion: "Keys: press ? in the dashboard. NO_COLOR=1 switches to monochrome.")
+        discussion: """
+            Opens on --preset (default: quickstart); the setup flags of `attnscope run` override it, so `attnscope tui` with the flags of a `run` command (or of the dashboard's `p` view) opens that setup. Keys: press ? in the dashboard. NO_COLOR=1 switches to monochrome.
+            """)
 
-    @Option(help: "Preset to open with (a name from `attnscope presets` or a file). Default: quickstart.")
-    var preset: String?
+    @OptionGroup var setup: RunOptions
     @Option(name: .customLong("presets-dir"), help: "Directory of shipped presets.") var presetsDir: String?
     @Option(help: ArgumentHelp("Run the setup to completion without a terminal and print the final frame as ANSI text.",
                                valueName: "WxH"))
@@ -26,7 +27,7 @@ struct TUICommand: ParsableCommand {
         do {
             if printKeys { StandardStreams.output(Keymap.markdown()); return }
             let presets = try PresetLibrary(presetsDirectory: presetsDir)
-            let spec = try Dashboard.initialSpec(preset: preset, presets: presets)
+            let spec = try setup.spec(presets: presets, fallbackPreset: Dashboard.openingPreset(presets))
             if let size = snapshot {
                 let (w, h) = try TUICommand.parseSize(size, flag: "--snapshot")
                 StandardStreams.output(try Dashboard.snapshot(spec: spec, width: w, height: h, presets: presets, colour: !Dashboard.noColour()))

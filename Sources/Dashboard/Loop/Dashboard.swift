@@ -21,16 +21,10 @@ public enum Dashboard {
         !(environment["NO_COLOR"] ?? "").isEmpty
     }
 
-    /// The setup the dashboard opens with: the given preset, else the shipped quickstart,
-    /// else the run spec's defaults.
-    public static func initialSpec(preset: String?, presets: PresetLibrary) throws -> RunSpec {
-        if let preset {
-            return try PresetFile.loadRunnable(try presets.path(of: preset))
-        }
-        if let quick = presets.all().first(where: { $0.name == "quickstart" }), let spec = try? PresetFile.load(quick.path) {
-            return spec
-        }
-        return RunSpec()
+    /// The preset the dashboard opens with when none is named: the shipped quickstart, or
+    /// nil (the run spec's defaults) when the shipped presets are not installed.
+    public static func openingPreset(_ presets: PresetLibrary) -> String? {
+        presets.all().contains { $0.name == "quickstart" } ? "quickstart" : nil
     }
 
     /// Runs the interactive dashboard until the user quits. Throws `EngineError.cancelled`
