@@ -89,7 +89,8 @@ struct ReproduceOverlay {
     func draw(into buf: inout CellBuffer, _ area: Rect, theme: Theme) {
         let width = min(area.width - 4, 100)
         let command = Text.wrapped(spec.commandLine, width - 4)
-        let note = Text.wrapped("Reproduces this setup headless (enabled variants only). Add --csv FILE or --json FILE for machine-readable rows.", width - 4)
+        let note = Text.wrapped("Reproduces this setup headless (enabled variants only). Add --csv FILE or --json FILE for "
+                                + "machine-readable rows; `attnscope tui` with the same flags opens it in the dashboard.", width - 4)
         let inner = Overlay.box("Reproduce · Esc closes", width: width, height: command.count + note.count + 3, in: area, into: &buf, theme: theme)
         for (i, line) in command.enumerated() { buf.put(line, x: inner.x + 1, y: inner.y + i, style: theme.value) }
         for (i, line) in note.enumerated() { buf.put(line, x: inner.x + 1, y: inner.y + command.count + 1 + i, style: theme.muted) }
