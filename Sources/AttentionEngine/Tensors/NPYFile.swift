@@ -15,26 +15,23 @@ public enum NPYFile {
     public static func read(path: String) throws -> HeadTensor { try read(path: path, chunkBytes: readChunkBytes) }
 
     static func read(path: String, chunkBytes: Int) throws -> HeadTensor {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw unreadable(path) }
-        defer { close(fd) }
-        let header = try readHeader(fd, path: path)
-        let l = try header.bytes.withUnsafeBytes { try layout($0, fileBytes: header.fileSize, name: path) }
-        let direct = l.width == 4 && hostIsLittleEndian
-        let chunk = max(1, chunkBytes / l.width)
-        let scratch = direct ? nil : UnsafeMutableRawPointer.allocate(byteCount: chunk * l.width, alignment: 8)
-        defer { scratch?.deallocate() }
-        var values = [Float](repeating: 0, count: l.count)
-        try values.withUnsafeMutableBufferPointer { out in
-            for start in stride(from: 0, to: l.count, by: chunk) {
-                let n = min(chunk, l.count - start)
-                let target = out.baseAddress! + start
-                try readFully(fd, into: scratch ?? UnsafeMutableRawPointer(target), bytes: n * l.width,
-                              at: l.payload + start * l.width, path: path, fileSize: header.fileSize)
-                if let scratch { convert(scratch, width: l.width, count: n, into: target) }
+        try withLayout(path: path) { fd, l, fileSize in
+            let direct = l.width == 4 && hostIsLittleEndian
+            let chunk = max(1, chunkBytes / l.width)
+            let scratch = direct ? nil : UnsafeMutableRawPointer.allocate(byteCount: chunk * l.width, alignment: 8)
+            defer { scratch?.deallocate() }
+            var values = [Float](repeating: 0, count: l.count)
+            try values.withUnsafeMutableBufferPointer { out in
+                for start in stride(from: 0, to: l.count, by: chunk) {
+                    let n = min(chunk, l.count - start)
+                    let target = out.baseAddress! + start
+                    try readFully(fd, into: scratch ?? UnsafeMutableRawPointer(target), bytes: n * l.width,
+                                  at: l.payload + start * l.width, path: path, fileSize: fileSize)
+                    if let scratch { convert(scratch, width: l.width, count: n, into: target) }
+                }
             }
+            return HeadTensor(heads: l.heads, seq: l.seq, dim: l.dim, data: values)
         }
-        return HeadTensor(heads: l.heads, seq: l.seq, dim: l.dim, data: values)
     }
 
     /// Bytes per pread: well under Linux's 2 GiB cap on one read, large enough that the
@@ -45,12 +42,18 @@ public enum NPYFile {
     /// The [H, N, D] an array holds, from its header alone (`kvHeads` = H): lets a run check
     /// that its inputs fit in memory before reading them.
     public static func shape(path: String) throws -> AttentionShape {
+        try withLayout(path: path) { _, l, _ in AttentionShape(seq: l.seq, heads: l.heads, kvHeads: l.heads, headDim: l.dim) }
+    }
+
+    /// Opens the file, reads and checks its header, and hands `body` the open descriptor,
+    /// the layout and the file's size.
+    private static func withLayout<T>(path: String, _ body: (Int32, Layout, Int) throws -> T) throws -> T {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw unreadable(path) }
         defer { close(fd) }
         let header = try readHeader(fd, path: path)
         let l = try header.bytes.withUnsafeBytes { try layout($0, fileBytes: header.fileSize, name: path) }
-        return AttentionShape(seq: l.seq, heads: l.heads, kvHeads: l.heads, headDim: l.dim)
+        return try body(fd, l, header.fileSize)
     }
 
     /// The bytes that hold the header, and the file's size. The 12-byte preamble holds the
