@@ -38,14 +38,18 @@ struct RunOptions: ParsableArguments {
     /// The preset (`--preset`, else `fallbackPreset`, else the defaults) with every given
     /// flag applied, validated.
     func spec(presets: PresetLibrary? = nil, fallbackPreset: String? = nil) throws -> RunSpec {
-        if inputs != nil {
-            let shapeFlags = [("--seq", seq), ("--heads", heads), ("--kv-heads", kvHeads), ("--head-dim", headDim)]
-            if let given = shapeFlags.first(where: { $0.1 != nil }) {
-                throw EngineError.usage("\(given.0) cannot be combined with --inputs: the shape comes from the files")
-            }
-        }
         let library = try presets ?? PresetLibrary(presetsDirectory: nil)
         var s = try (preset ?? fallbackPreset).map { try PresetFile.load(library.path(of: $0)) } ?? RunSpec()
+        // Inputs from files (--inputs, or the preset's) fix the shape and the content: a flag
+        // that sets either would be ignored, so it is refused instead.
+        if let files = inputs ?? s.inputs {
+            let ignored = [("--seq", seq != nil), ("--heads", heads != nil), ("--kv-heads", kvHeads != nil),
+                           ("--head-dim", headDim != nil), ("--workload", workload != nil)]
+            if let (flag, _) = ignored.first(where: { $0.1 }) {
+                let source = inputs == nil ? "the preset's inputs \(files)" : "--inputs"
+                throw EngineError.usage("\(flag) cannot be combined with \(source): the files give the shape and the content")
+            }
+        }
         if let v = seq { s.seq = v }
         if let v = heads { s.heads = v; if kvHeads == nil && preset == nil { s.kvHeads = v } }
         if let v = kvHeads { s.kvHeads = v }

@@ -99,6 +99,10 @@ final class ExitCodeTests: XCTestCase {
         try HeadTensorFixture.tensor(heads: 2, seq: 9, dim: 8, poison: .infinity).write(dir + "/v.npy")
         try assertFails(["run", "--inputs", dir], status: 65, mentions: "v has a non-finite value")
         try assertFails(["run", "--inputs", dir, "--seq", "9"], status: 64, mentions: "--seq cannot be combined with --inputs")
+        try assertFails(["run", "--inputs", dir, "--workload", "llm"], status: 64, mentions: "--workload cannot be combined with --inputs")
+        // A preset's inputs fix the shape just as --inputs does.
+        try assertFails(["run", "--preset", "minilm-bert", "--seq", "100"], status: 64,
+                        mentions: "--seq cannot be combined with the preset's inputs \(projectFile("presets/data/minilm-layer2"))")
     }
 
     func testMalformedPresetNamesFileAndField() throws {
