@@ -1,4 +1,4 @@
-import AttentionEngine
+@testable import AttentionEngine
 import Foundation
 import TestSupport
 import XCTest
@@ -45,6 +45,24 @@ final class RunSpecTests: XCTestCase {
         XCTAssertEqual(s.methods[0].params["tile_q"], "32")
         XCTAssertEqual(s.referenceRows, .all)
         XCTAssertEqual(try PresetFile.decode(PresetFile.encode(s), name: "round trip"), s)
+    }
+
+    /// With inputs from files a preset says nothing about the shape or workload (the files
+    /// decide them); without, it writes every field.
+    func testAPresetWithInputsLeavesOutTheShape() throws {
+        var s = RunSpec()
+        s.seq = 777; s.heads = 3; s.kvHeads = 3; s.headDim = 5; s.workload = .llm
+        let generated = try XCTUnwrap(JSONSerialization.jsonObject(with: PresetFile.encode(s)) as? [String: Any])
+        XCTAssertEqual(Set(generated.keys), Set(RunSpec.CodingKeys.allCases.map(\.rawValue)).subtracting(["name", "inputs", "rope"]))
+        XCTAssertEqual(generated["seq"] as? Int, 777)
+        s.inputs = "/data/layer2"
+        let files = try XCTUnwrap(JSONSerialization.jsonObject(with: PresetFile.encode(s)) as? [String: Any])
+        XCTAssertEqual(Set(generated.keys).subtracting(files.keys), ["seq", "heads", "kv_heads", "head_dim", "workload"])
+        XCTAssertEqual(files["inputs"] as? String, "/data/layer2")
+        let back = try PresetFile.decode(PresetFile.encode(s), name: "p")
+        XCTAssertEqual(back.inputs, s.inputs)
+        XCTAssertEqual(back.methods, s.methods)
+        XCTAssertEqual(back.seq, RunSpec().seq)
     }
 
     /// A misspelt field, a fractional or negative count and a bad reference_rows each name

@@ -89,6 +89,21 @@ public struct RunSpec: Codable, Sendable, Equatable {
         try readWhole(.threads, into: &threads); try readWhole(.repeat, into: &`repeat`); try readWhole(.warmup, into: &warmup)
         try read(.referenceRows, into: &referenceRows); try read(.methods, into: &methods)
     }
+
+    /// Every field, except that with `inputs` the shape and workload are left out: the files
+    /// decide them, and a preset or JSON spec showing the defaults would misstate the run.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(name, forKey: .name)
+        if inputs == nil {
+            try c.encode(seq, forKey: .seq); try c.encode(heads, forKey: .heads); try c.encode(kvHeads, forKey: .kvHeads)
+            try c.encode(headDim, forKey: .headDim); try c.encode(workload, forKey: .workload)
+        }
+        try c.encode(causal, forKey: .causal); try c.encode(seed, forKey: .seed); try c.encodeIfPresent(inputs, forKey: .inputs)
+        try c.encodeIfPresent(rope, forKey: .rope); try c.encode(ropeBase, forKey: .ropeBase); try c.encode(ropeStyle, forKey: .ropeStyle)
+        try c.encode(threads, forKey: .threads); try c.encode(`repeat`, forKey: .repeat); try c.encode(warmup, forKey: .warmup)
+        try c.encode(referenceRows, forKey: .referenceRows); try c.encode(methods, forKey: .methods)
+    }
 }
 
 /// How many query rows per head the float64 reference checks.
