@@ -38,8 +38,9 @@ struct RunOptions: ParsableArguments {
     /// The preset (`--preset`, else `fallbackPreset`, else the defaults) with every given
     /// flag applied, validated.
     func spec(presets: PresetLibrary? = nil, fallbackPreset: String? = nil) throws -> RunSpec {
-        let library = try presets ?? PresetLibrary(presetsDirectory: nil)
-        var s = try (preset ?? fallbackPreset).map { try PresetFile.load(library.path(of: $0)) } ?? RunSpec()
+        // The shipped presets are looked for only when a preset is named.
+        var s = try (preset ?? fallbackPreset).map { try PresetFile.load((presets ?? PresetLibrary(presetsDirectory: nil)).path(of: $0)) }
+            ?? RunSpec()
         // Inputs from files (--inputs, or the preset's) fix the shape and the content: a flag
         // that sets either would be ignored, so it is refused instead.
         if let files = inputs ?? s.inputs {
