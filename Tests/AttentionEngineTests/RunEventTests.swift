@@ -39,6 +39,30 @@ final class RunEventTests: XCTestCase {
         }
     }
 
+    /// The same checks, variant by variant, for the dashboard, which runs the rest: each
+    /// variant that cannot run is named with its reason, the others are not, and a fault of
+    /// the whole setup is still an error.
+    func testVariantsThatCannotRunAreNamedWithTheirReasons() throws {
+        let factors = try temporaryFile("factors.json", "[1, 2, 3]")
+        var s = RunSpec()
+        (s.seq, s.heads, s.kvHeads, s.headDim, s.causal) = (200, 2, 2, 16, false)
+        s.methods = [MethodSpec(method: "dense"), try MethodSpec(parsing: "minference:pattern=a-shape,label=sparse"),
+                     try MethodSpec(parsing: "longrope:factors=\(factors),label=rescaled"), MethodSpec(method: "flash")]
+        let found = try ComparisonRunner(spec: s).variantsThatCannotRun()
+        XCTAssertEqual(found.map(\.label), ["sparse", "rescaled"])
+        XCTAssertTrue(found[0].reason.message.contains("needs the causal mask"), found[0].reason.message)
+        XCTAssertTrue(found[1].reason.message.contains("head dim 16 needs 8"), found[1].reason.message)
+        XCTAssertEqual(found.map(\.reason.kind), [.usage, .data])
+        s.causal = true
+        XCTAssertEqual(try ComparisonRunner(spec: s).variantsThatCannotRun().map(\.label), ["rescaled"])
+        s.methods.remove(at: 2)
+        XCTAssertTrue(try ComparisonRunner(spec: s).variantsThatCannotRun().isEmpty)
+        s.seq = 0
+        XCTAssertThrowsError(try ComparisonRunner(spec: s).variantsThatCannotRun()) {
+            XCTAssertTrue("\($0)".contains("--seq 0 is out of range"), "\($0)")
+        }
+    }
+
     func testStreamedReferenceReportsItsProgress() throws {
         var s = RunSpec()
         (s.seq, s.heads, s.kvHeads, s.headDim, s.threads, s.repeat, s.warmup) = (20_000, 1, 1, 16, 2, 1, 0)

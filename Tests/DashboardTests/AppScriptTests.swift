@@ -103,6 +103,37 @@ final class AppScriptTests: XCTestCase {
         XCTAssertTrue(text.contains("status   failed: --inputs /x:") && text.contains("no such directory"), text)
     }
 
+    /// A variant that cannot run on the setup (MInference once the mask is off) is left out
+    /// and shown as skipped, with its reason in Details; the others run. When none can run,
+    /// `r` refuses with the reason and starts nothing.
+    func testVariantsThatCannotRunAreSkippedAndTheRestRun() throws {
+        var spec = Fixtures.spec
+        spec.methods.insert(try MethodSpec(parsing: "minference:pattern=a-shape,label=sparse"), at: 1)
+        let (app, launcher, clock) = Fixtures.app(spec: spec, width: 160, height: 48)
+        Fixtures.keys(app, .down, .down, .down, .down, .right)  // causal: no
+        XCTAssertFalse(app.state.setup.causal)
+        Fixtures.keys(app, .char("r"))
+        XCTAssertEqual(launcher.jobs.count, 1)
+        XCTAssertEqual(launcher.jobs[0].specs.map { $0.methods.map(\.label) }, [["dense", "flash-64"]])
+        let reason = "method 'minference' needs the causal mask: MInference is a prefill method for decoder attention"
+        XCTAssertEqual(app.state.session?.rows.map(\.status), [.queued, .skipped(reason), .queued])
+        XCTAssertEqual(app.state.toast?.text, "skipped sparse: " + reason)
+        Fixtures.finishRun(app, launcher, clock)
+        XCTAssertEqual(app.state.session?.rows.map(\.status), [.done, .skipped(reason), .done])
+        app.state.selectedLabel = "sparse"
+        let screen = Screen.render(app.state, theme: .colour, now: 1e6)
+        let text = (0..<screen.height).map(screen.line).joined(separator: "\n")
+        XCTAssertTrue(text.contains("✓ done 2/2") && text.contains("done 2/2 in 2.5 s · 1 skipped"), text)
+        XCTAssertTrue(text.contains("sparse") && text.contains("skipped") && text.contains("status   skipped: method"), text)
+        XCTAssertTrue(text.contains("sparse was skipped: it cannot run on this setup"), text)
+
+        app.state.variants.removeAll { $0.spec.method != "minference" }
+        Fixtures.keys(app, .char("r"))
+        XCTAssertEqual(launcher.jobs.count, 1, "nothing left to run")
+        XCTAssertEqual(app.state.toast?.text, reason)
+        XCTAssertTrue(app.state.toast!.isError)
+    }
+
     func testQuitCancelsRunningWork() {
         let (app, launcher, _) = Fixtures.app()
         Fixtures.keys(app, .char("r"), .ctrl("c"))
@@ -333,6 +364,20 @@ final class AppScriptTests: XCTestCase {
         // Within one decade the latency axis is labelled with the extremes, 10.56… and
         // 42.23… ms, which must read as the table writes them, not cut to "10.55…".
         XCTAssertTrue(text.contains("10.6 │") && text.contains("42.2 │"), text)
+    }
+
+    /// A sweep leaves out a variant that cannot run, at every length, and says so.
+    func testASweepSkipsAVariantThatCannotRun() throws {
+        var spec = Fixtures.spec
+        spec.causal = false
+        spec.methods.append(try MethodSpec(parsing: "minference:label=sparse"))
+        let (app, launcher, _) = Fixtures.app(spec: spec)
+        Fixtures.keys(app, .char("w"), .enter)
+        XCTAssertEqual(launcher.jobs.last?.specs.map(\.seq), [512, 1024, 2048, 4096])
+        XCTAssertEqual(Set(launcher.jobs.last!.specs.map { $0.methods.map(\.label) }), [["dense", "flash-64"]])
+        XCTAssertEqual(app.state.sweep?.spec.methods.map(\.label), ["dense", "flash-64"])
+        XCTAssertTrue(app.state.toast?.text.hasPrefix("skipped sparse: method 'minference' needs the causal mask") ?? false,
+                      "\(String(describing: app.state.toast))")
     }
 
     /// Inputs from files fix N: a sweep would rerun them and plot them against Ns never

@@ -56,6 +56,23 @@ public struct ComparisonRunner: Sendable {
     /// checks all its lengths this way before the first one runs.
     public func check() throws { _ = try plan() }
 
+    /// The variants that cannot run on this spec's shape, mask and positions, each with the
+    /// reason: a bad key, a factor file for another head dim, `minference` without the causal
+    /// mask. `run` refuses a spec with any of them (`check`); the dashboard runs the rest and
+    /// shows these as skipped, so toggling the mask or the head dim does not fail every row.
+    public func variantsThatCannotRun() throws -> [(label: String, reason: EngineError)] {
+        try spec.validate()
+        let shape = try InputPreparation.shape(spec)
+        return try spec.methods.compactMap { m in
+            do {
+                try MethodRegistry.make(m).check(shape, causal: spec.causal, rope: spec.ropeSettings)
+                return nil
+            } catch let e as EngineError {
+                return (m.label, e)
+            }
+        }
+    }
+
     func plan() throws -> Plan {
         try spec.validate()
         let variants = try spec.methods.map { ($0, try MethodRegistry.make($0)) }

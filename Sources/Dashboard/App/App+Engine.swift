@@ -6,36 +6,70 @@ import AttentionEngine
 extension App {
     func startRun() {
         guard activeJob == nil else { toast("a job is already running; c cancels it", error: true); return }
-        let spec = state.runSpec
-        do { try spec.validate() } catch { toast(message(of: error), error: true); return }
+        let setup = state.runSpec
+        do { try setup.validate() } catch { toast(message(of: error), error: true); return }
+        // Inputs that cannot be read fail the run itself, which keeps the reason in Details.
+        let skipped = (try? ComparisonRunner(spec: setup).variantsThatCannotRun()) ?? []
+        guard skipped.count < setup.methods.count else { toast(skipped[0].reason.message, error: true); return }
+        let spec = App.leavingOut(skipped, of: setup)
         let job = takeJobNumber()
         state.session = RunSession(
             job: job, spec: spec, stage: "starting",
-            rows: spec.methods.map { RowState(label: $0.label, method: $0.method, status: .queued) },
+            rows: setup.methods.map { m in
+                let reason = skipped.first { $0.label == m.label }?.reason.message
+                return RowState(label: m.label, method: m.method, status: reason.map { .skipped($0) } ?? .queued)
+            },
             attentionMap: nil, phase: .running, started: clock(), ended: nil)
-        if state.selectedLabel.map({ l in !spec.methods.contains { $0.label == l } }) ?? true {
-            state.selectedLabel = spec.methods.first?.label
+        if state.selectedLabel.map({ l in !setup.methods.contains { $0.label == l } }) ?? true {
+            state.selectedLabel = setup.methods.first?.label
         }
         state.head = min(state.head, max(0, spec.heads - 1))
+        if !skipped.isEmpty { toast(App.skipNotice(skipped), error: true) }
         activeJob = (job, launcher.start(job: job, specs: [spec]))
+    }
+
+    static func leavingOut(_ skipped: [(label: String, reason: EngineError)], of spec: RunSpec) -> RunSpec {
+        var kept = spec
+        kept.methods.removeAll { m in skipped.contains { $0.label == m.label } }
+        return kept
+    }
+
+    /// What the message line says about variants left out of a run: the reason itself when
+    /// they share one, else a pointer to the Details panel, which gives each row's.
+    static func skipNotice(_ skipped: [(label: String, reason: EngineError)]) -> String {
+        let labels = skipped.map(\.label).joined(separator: ", ")
+        let reasons = Set(skipped.map(\.reason.message))
+        return reasons.count == 1 ? "skipped \(labels): \(reasons.first!)"
+            : "skipped \(labels): they cannot run on this setup (Details says why for each)"
     }
 
     /// Starts a sweep over the given sequence lengths (parsed by the caller). Every length
     /// is checked first, memory included, so a length the machine cannot hold is refused
-    /// now, in the lengths prompt, rather than after the shorter ones have run.
+    /// now, in the lengths prompt, rather than after the shorter ones have run. A variant
+    /// that cannot run at some length is left out at every length, so each curve is whole.
     func startSweep(_ seqs: [Int]) throws {
         guard activeJob == nil else { throw EngineError.usage("a job is already running; c cancels it") }
-        let base = state.runSpec
-        let specs = seqs.map { n -> RunSpec in var s = base; s.seq = n; return s }
-        for s in specs {
-            do { try ComparisonRunner(spec: s).check() } catch {
-                throw EngineError.usage("N=\(ReadableNumbers.grouped(s.seq)): \(message(of: error))")
+        let setup = state.runSpec
+        func at(_ n: Int, _ spec: RunSpec) -> RunSpec { var s = spec; s.seq = n; return s }
+        func checked<T>(_ n: Int, _ body: () throws -> T) throws -> T {
+            do { return try body() } catch {
+                throw EngineError.usage("N=\(ReadableNumbers.grouped(n)): \(message(of: error))")
             }
         }
+        var skipped: [(label: String, reason: EngineError)] = []
+        for n in seqs {
+            let found = try checked(n) { try ComparisonRunner(spec: at(n, setup)).variantsThatCannotRun() }
+            skipped += found.filter { f in !skipped.contains { $0.label == f.label } }
+        }
+        guard skipped.count < setup.methods.count else { throw skipped[0].reason }
+        let base = App.leavingOut(skipped, of: setup)
+        let specs = seqs.map { at($0, base) }
+        for s in specs { try checked(s.seq) { try ComparisonRunner(spec: s).check() } }
         let job = takeJobNumber()
         state.sweep = SweepState(job: job, spec: base, seqs: seqs, rows: [:], step: 0, fraction: 0,
                                  stage: "starting", phase: .running)
         state.modal = .sweep
+        if !skipped.isEmpty { toast(App.skipNotice(skipped), error: true) }
         activeJob = (job, launcher.start(job: job, specs: specs))
     }
 
@@ -91,7 +125,7 @@ extension App {
         guard var s = state.session else { return }
         s.phase = phase
         s.ended = clock()
-        for i in s.rows.indices where s.rows[i].result == nil { s.rows[i].status = .stopped }
+        for i in s.rows.indices where s.rows[i].result == nil && !s.rows[i].status.isSkipped { s.rows[i].status = .stopped }
         switch phase {
         case .finished: s.stage = "done"
         case .cancelled: s.stage = "cancelled"; toast("run cancelled")

@@ -52,6 +52,10 @@ public struct RowState: Sendable {
         case running(Double)
         case done
         case stopped
+        /// Left out of the run because the method cannot run on this setup; the reason.
+        case skipped(String)
+
+        var isSkipped: Bool { if case .skipped = self { true } else { false } }
     }
     public var label: String
     public var method: String
@@ -76,6 +80,9 @@ public struct RunSession: Sendable {
     public var ended: Double?
 
     public var results: [ResultRow] { rows.compactMap(\.result) }
+    /// Rows the run includes, i.e. all but the skipped ones: the "done k/n" denominator.
+    public var included: Int { rows.filter { !$0.status.isSkipped }.count }
+    public var skipped: Int { rows.count - included }
 }
 
 /// A sweep: the setup rerun at several sequence lengths, one comparison per length.

@@ -85,6 +85,8 @@ public enum Dashboard {
                       clock: clock.seconds)
         app.handle(.resize(width: width, height: height))
         app.handle(.key(.char("r")))
+        // `r` refuses a setup none of whose variants can run, with the reason on the message line.
+        guard app.state.session != nil else { throw EngineError.usage(app.state.toast?.text ?? "the run did not start") }
         repeat {
             usleep(10_000)
             for message in queue.drain() { app.handle(.engine(message)) }

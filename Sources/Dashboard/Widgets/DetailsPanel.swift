@@ -47,6 +47,7 @@ struct DetailsPanel {
                 // The toast fades; the reason a run failed stays here, wrapped to the panel.
                 if case .failed(let e)? = state.session?.phase { "failed: \(e.message)" } else { "not finished" }
             case .done: "done"
+            case .skipped(let reason): "skipped: \(reason)"
             }
             lines.append(("status", status))
         }

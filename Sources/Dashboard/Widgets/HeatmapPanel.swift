@@ -52,9 +52,11 @@ struct HeatmapPanel {
         guard let session = state.session else { return (nil, "", "The heatmap shows the selected variant once a run has results.") }
         guard let row else { return (nil, "", "No row selected (the filter hides every row).") }
         let size = HeatmapPanel.mapSize(area, seq: seq, colour: theme.colour)
+        let noResults = row.status.isSkipped ? "\(row.label) was skipped: it cannot run on this setup (Details says why)."
+            : "\(row.label) has no results yet."
         switch state.heatmapView {
         case .coverage:
-            guard row.result != nil else { return (nil, "", "\(row.label) has no results yet.") }
+            guard row.result != nil else { return (nil, "", noResults) }
             guard let map = row.coverage else {
                 // Exact methods compute every allowed entry and record no map: show what they computed.
                 guard let attention = session.attentionMap else { return (nil, "", "\(row.label) records no coverage map.") }
@@ -74,7 +76,7 @@ struct HeatmapPanel {
             let causal = row.result?.causal ?? session.spec.causal
             let exact = HeatGrid.attention(attention, head: head, rows: size.rows, cols: size.cols, causal: causal)
             if state.heatmapView == .attention { return (exact, "log₁₀ mass", nil) }
-            guard row.result != nil else { return (nil, "", "\(row.label) has no results yet.") }
+            guard row.result != nil else { return (nil, "", noResults) }
             guard let coverage = row.coverage else {
                 return (nil, "", "\(row.label) records no coverage map: nothing is missed by an exact method.")
             }

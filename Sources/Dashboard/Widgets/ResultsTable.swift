@@ -103,6 +103,7 @@ struct ResultsTable {
         case .stopped:
             let text = if case .failed? = state.session?.phase { "failed" } else { "cancelled" }
             buf.put(text, x: x, y: y, style: muted)
+        case .skipped: buf.put("skipped", x: x, y: y, style: muted)
         case .done: break
         }
     }
@@ -115,11 +116,12 @@ struct ResultsTable {
             let done = s.rows.filter { $0.result != nil }.count
             let elapsed = (s.ended ?? now) - s.started
             switch s.phase {
-            case .running: parts.append("\(s.stage) · \(done)/\(s.rows.count) · \(String(format: "%.1f s", elapsed))")
-            case .finished: parts.append("done \(done)/\(s.rows.count) in \(String(format: "%.1f s", elapsed))")
-            case .cancelled: parts.append("cancelled \(done)/\(s.rows.count)")
+            case .running: parts.append("\(s.stage) · \(done)/\(s.included) · \(String(format: "%.1f s", elapsed))")
+            case .finished: parts.append("done \(done)/\(s.included) in \(String(format: "%.1f s", elapsed))")
+            case .cancelled: parts.append("cancelled \(done)/\(s.included)")
             case .failed: parts.append("failed")
             }
+            if s.skipped > 0 { parts.append("\(s.skipped) skipped") }
         }
         return parts.joined(separator: " · ")
     }

@@ -30,8 +30,8 @@ struct HeaderBar {
         switch s.phase {
         case .running:
             let spinner = ["◐", "◓", "◑", "◒"][Int(now * 4) % 4]
-            return ("\(spinner) running \(done)/\(s.rows.count)", theme.warning.fg)
-        case .finished: return ("✓ done \(done)/\(s.rows.count)", theme.ok.fg)
+            return ("\(spinner) running \(done)/\(s.included)", theme.warning.fg)
+        case .finished: return ("✓ done \(done)/\(s.included)", theme.ok.fg)
         case .cancelled: return ("■ cancelled", theme.label.fg)
         case .failed: return ("✗ failed", theme.error.fg)
         }

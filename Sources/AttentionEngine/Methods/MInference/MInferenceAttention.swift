@@ -39,7 +39,7 @@ public struct MInferenceAttention: AttentionMethod {
 
     public func check(_ shape: AttentionShape, causal: Bool, rope: RopeSettings) throws {
         guard causal else {
-            throw EngineError.usage("method 'minference' needs the causal mask (MInference is a prefill method for decoder attention); drop --no-causal")
+            throw EngineError.usage("method 'minference' needs the causal mask: MInference is a prefill method for decoder attention")
         }
     }
 
