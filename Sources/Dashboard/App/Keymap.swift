@@ -39,7 +39,7 @@ public enum Keymap {
         Binding(keys: [.tab], action: .focusNext, scope: .global, short: "next panel", help: "Focus the next panel."),
         Binding(keys: [.backTab], action: .focusPrevious, scope: .global, short: "prev panel", help: "Focus the previous panel."),
         Binding(keys: [.char("r")], action: .run, scope: .global, short: "run",
-                help: "Run the enabled variants of the current setup on worker threads."),
+                help: "Run the enabled variants of the current setup on worker threads (one that cannot run on it is skipped, with the reason)."),
         Binding(keys: [.char("c")], action: .cancel, scope: .global, short: "cancel",
                 help: "Cancel the running comparison or sweep (finished rows stay)."),
         Binding(keys: [.char("s")], action: .save, scope: .global, short: "save",
