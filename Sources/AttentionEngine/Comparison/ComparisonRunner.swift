@@ -62,22 +62,29 @@ public struct ComparisonRunner: Sendable {
     /// shows these as skipped, so toggling the mask or the head dim does not fail every row.
     public func variantsThatCannotRun() throws -> [(label: String, reason: EngineError)] {
         try spec.validate()
-        let shape = try InputPreparation.shape(spec)
-        return try spec.methods.compactMap { m in
+        return try checkedVariants(InputPreparation.shape(spec)).compactMap { m, method in
+            if case .failure(let e) = method { (m.label, e) } else { nil }
+        }
+    }
+
+    /// Each variant built from its keys and checked against the shape and mask: the method,
+    /// or the reason it cannot run. The one place that decides whether a variant can run.
+    func checkedVariants(_ shape: AttentionShape) throws -> [(MethodSpec, Result<any AttentionMethod, EngineError>)] {
+        try spec.methods.map { m in
             do {
-                try MethodRegistry.make(m).check(shape, causal: spec.causal, rope: spec.ropeSettings)
-                return nil
+                let method = try MethodRegistry.make(m)
+                try method.check(shape, causal: spec.causal, rope: spec.ropeSettings)
+                return (m, .success(method))
             } catch let e as EngineError {
-                return (m.label, e)
+                return (m, .failure(e))
             }
         }
     }
 
     func plan() throws -> Plan {
         try spec.validate()
-        let variants = try spec.methods.map { ($0, try MethodRegistry.make($0)) }
         let shape = try InputPreparation.shape(spec)
-        for (_, method) in variants { try method.check(shape, causal: spec.causal, rope: spec.ropeSettings) }
+        let variants = try checkedVariants(shape).map { m, method in (m, try method.get()) }
         let streaming = streamingVariants(variants)
         if let streaming {
             try requireStreamedMemory(shape, selections: streaming.count)

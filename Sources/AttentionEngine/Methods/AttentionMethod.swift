@@ -20,7 +20,7 @@ public protocol AttentionMethod: Sendable {
 
     /// Refuses a setup the method cannot run (e.g. MInference without the causal mask,
     /// LongRoPE factors made for another head dim), so a run fails before any variant runs
-    /// rather than after the ones before it.
+    /// rather than after the ones before it; the dashboard instead skips such a variant.
     func check(_ shape: AttentionShape, causal: Bool, rope: RopeSettings) throws
 }
 
