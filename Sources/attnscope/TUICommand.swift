@@ -50,8 +50,10 @@ struct TUICommand: ParsableCommand {
     /// `120x40` → (120, 40); sizes from 20×5 to 1000×500.
     static func parseSize(_ text: String, flag: String) throws -> (Int, Int) {
         let parts = text.lowercased().split(separator: "x")
-        guard parts.count == 2, let w = Int(parts[0]), let h = Int(parts[1]), (20...1000).contains(w), (5...500).contains(h) else {
-            throw EngineError.usage("\(flag) '\(text)' must be WIDTHxHEIGHT, e.g. 120x40 (20…1000 × 5…500)")
+        let least = AppState.minimumSize
+        guard parts.count == 2, let w = Int(parts[0]), let h = Int(parts[1]), (least.width...1000).contains(w),
+              (least.height...500).contains(h) else {
+            throw EngineError.usage("\(flag) '\(text)' must be WIDTHxHEIGHT, e.g. 120x40 (\(least.width)…1000 × \(least.height)…500: the dashboard needs at least \(least.width)×\(least.height))")
         }
         return (w, h)
     }

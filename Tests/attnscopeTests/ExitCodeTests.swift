@@ -41,6 +41,9 @@ final class ExitCodeTests: XCTestCase {
         try assertFails(["structure", "--seq", "40", "--rows", "0"], status: 64, mentions: "--rows 0")
         try assertFails(["structure", "--seq", "40", "--from", "40"], status: 64, mentions: "--from 40 is out of range: 0…39")
         try assertFails(["structure", "--seq", "40", "--method", "flash"], status: 64, mentions: "--method has no meaning for structure")
+        // Below 80×24 the dashboard only says the terminal is too small: nothing to snapshot.
+        try assertFails(["tui", "--snapshot", "79x24"], status: 64, mentions: "the dashboard needs at least 80×24")
+        try assertFails(["tui", "--bench-frame", "80x23"], status: 64, mentions: "'80x23' must be WIDTHxHEIGHT")
         for command in [["presets"], ["presets", "show", "quickstart"], ["tui", "--snapshot", "80x24"]] {
             try assertFails(command + ["--presets-dir", "/nonexistent"], status: 64, mentions: "--presets-dir /nonexistent: no such directory")
         }
