@@ -437,6 +437,11 @@ final class AppScriptTests: XCTestCase {
         XCTAssertThrowsError(try App.parseSweepLengths("1024"))
         XCTAssertThrowsError(try App.parseSweepLengths("0..100"))
         XCTAssertThrowsError(try App.parseSweepLengths("a,b"))
+        XCTAssertEqual(try App.parseSweepLengths("1000..5000"), [1000, 2000, 4000, 5000])
+        // Doubling toward a huge bound stops at the 16-length limit instead of overflowing.
+        XCTAssertThrowsError(try App.parseSweepLengths("1..\(Int.max)")) {
+            XCTAssertEqual(($0 as? EngineError)?.message, "sweep lengths: at most 16 lengths")
+        }
     }
 
     func testReproduceShowsTheRunCommand() {

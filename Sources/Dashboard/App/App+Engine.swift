@@ -177,7 +177,8 @@ extension App {
             guard let lo = Int(t[..<r.lowerBound]), let hi = Int(t[r.upperBound...]), lo >= 1, hi >= lo else { throw bad }
             seqs = []
             var n = lo
-            while n < hi { seqs.append(n); n *= 2 }
+            // Stop past 16 lengths (refused below) before doubling could overflow.
+            while n < hi && seqs.count <= 16 { seqs.append(n); n = n > hi / 2 ? hi : n * 2 }
             seqs.append(hi)
         } else {
             seqs = try t.split(separator: ",").map { guard let n = Int($0), n >= 1 else { throw bad }; return n }
