@@ -336,6 +336,14 @@ final class AppScriptTests: XCTestCase {
         XCTAssertTrue((0..<screen.height).contains { screen.line($0).contains("head 4/4") })
         Fixtures.keys(app, .char("]"))
         XCTAssertEqual(app.state.head, 0)
+        // The files' 4 heads, not the setup's default 2, bound the head a new run keeps; until
+        // its first result the title gives no head count it cannot know.
+        Fixtures.keys(app, .char("["), .char("r"))
+        XCTAssertEqual(app.state.head, 3)
+        let running = Screen.render(app.state, theme: .colour, now: clock.now)
+        XCTAssertFalse((0..<running.height).contains { running.line($0).contains("· head ") }, "no head count before a result")
+        Fixtures.finishRun(app, launcher, clock)
+        XCTAssertEqual(app.state.head, 3)
     }
 
     func testSweepStartsOneComparisonPerLengthAndCollectsRows() {

@@ -23,7 +23,8 @@ extension App {
         if state.selectedLabel.map({ l in !setup.methods.contains { $0.label == l } }) ?? true {
             state.selectedLabel = setup.methods.first?.label
         }
-        state.head = min(state.head, max(0, spec.heads - 1))
+        // Files fix H themselves (the setup's is a default): a result then clamps the head.
+        if spec.inputs == nil { state.head = min(state.head, max(0, spec.heads - 1)) }
         if !skipped.isEmpty { toast(App.skipNotice(skipped), error: true) }
         activeJob = (job, launcher.start(job: job, specs: [spec]))
     }
@@ -117,6 +118,7 @@ extension App {
                 s.rows[i].computedShares = r.coverage?.computedShares(causal: r.row.causal)
             }
             state.history[r.row.label, default: []].append(r.row.latencyMs)
+            state.head = min(state.head, max(0, r.row.heads - 1))
         }
         state.session = s
     }

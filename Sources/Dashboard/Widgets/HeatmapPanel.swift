@@ -17,8 +17,8 @@ struct HeatmapPanel {
         let seq = row?.result?.seq ?? state.session?.spec.seq ?? state.setup.seq
         let (grid, note, message) = content(row: row, head: head, seq: seq, area: r.inset(1), theme: theme)
         let view = grid.map { $0.scale == .linear } == false && state.heatmapView == .coverage ? "Attention" : state.heatmapView.title
-        // Before a run on files, the number of heads is not known yet.
-        let headsKnown = state.session != nil || state.setup.inputs == nil
+        // With inputs from files, the number of heads is known once a result has come back.
+        let headsKnown = (state.session?.spec ?? state.setup).inputs == nil || state.session?.results.isEmpty == false
         let title = "\(view) · \(row?.label ?? "–")" + (headsKnown ? " · head \(head + 1)/\(heads)" : "")
         let inner = Frame(title: title, note: note, focused: focused).draw(into: &buf, r, theme: theme)
         if let message {
