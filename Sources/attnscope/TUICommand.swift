@@ -47,7 +47,7 @@ struct TUICommand: ParsableCommand {
         }
     }
 
-    /// `120x40` → (120, 40); sizes from 20×5 to 1000×500.
+    /// `120x40` → (120, 40); sizes from the dashboard's minimum, 80×24, to 1000×500.
     static func parseSize(_ text: String, flag: String) throws -> (Int, Int) {
         let parts = text.lowercased().split(separator: "x")
         let least = AppState.minimumSize
