@@ -53,7 +53,7 @@ struct BenchCommand: ParsableCommand {
     private func runBench() throws {
         guard waitQuiet >= 0, waitQuiet.isFinite else { throw EngineError.usage("--wait-quiet \(waitQuiet) must be 0 or more seconds") }
         let spec = try spec(threads: threads)
-        if let path = csv, path != "-" { try AtomicFile.checkParent(of: path) }
+        if let path = csv, path != "-" { try AtomicFile.checkDestination(path) }
         let peerRunner = try peer == "none" ? nil : preparePeer()
 
         let cancellation = CancellationFlag()

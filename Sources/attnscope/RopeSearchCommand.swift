@@ -35,7 +35,7 @@ struct RopeSearchCommand: ParsableCommand {
 
     func run() throws {
         do {
-            if let output { try AtomicFile.checkParent(of: output) }  // before the search, not after it
+            if let output { try AtomicFile.checkDestination(output) }  // before the search, not after it
             let (space, settings, inputs, threads) = try prepare()
             let choice = try ObjectiveChoice(parsing: objective, what: "--objective")
             let objective = choice.objective(space: space, content: inputs, timeout: timeout, threads: threads,

@@ -29,7 +29,11 @@ struct RunCommand: ParsableCommand {
             if toStdout.count > 1 {
                 throw EngineError.usage("\(toStdout.joined(separator: " and ")) \(toStdout.count == 2 ? "both" : "all") write to stdout (-): send all but one to a file")
             }
-            for path in [csv, json, exportConfig].compactMap({ $0 }) where path != "-" { try AtomicFile.checkParent(of: path) }
+            let files = [csv, json, exportConfig].compactMap { $0 }.filter { $0 != "-" }
+            for path in files { try AtomicFile.checkDestination(path) }
+            if Set(files.map { URL(fileURLWithPath: $0).standardizedFileURL.path }).count < files.count {
+                throw EngineError.usage("--csv, --json and --export-config name the same file: give each its own")
+            }
             for dir in [saveOutputs, saveMaps].compactMap({ $0 }) { try OutputDirectory.create(dir) }
             if exportConfig != nil { try PatternConfig.checkExportable(spec.methods) }
             let cancellation = CancellationFlag()
@@ -72,6 +76,7 @@ enum OutputDirectory {
         do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
             throw EngineError.usage("cannot create directory \(dir): \(error.localizedDescription)")
         }
+        try AtomicFile.checkWritable(directory: dir, for: dir)
     }
 
     /// A label as a file name: path separators and control characters become '_'.

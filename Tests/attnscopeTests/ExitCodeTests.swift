@@ -126,6 +126,25 @@ final class ExitCodeTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), [])
     }
 
+    /// Every destination that cannot be written is refused before the run (nothing on
+    /// stdout: no table, so nothing ran), not after it with the results lost.
+    func testBadDestinationsAreRefusedBeforeTheRun() throws {
+        let dir = try temporaryDirectory()
+        for (args, mention) in [(["--csv", dir], "\(dir): it is a directory"),
+                                (["--json", ""], "an output path is empty"),
+                                (["--csv", "/proc/attnscope.csv"], "cannot write /proc/attnscope.csv: "),
+                                (["--save-maps", "/proc/self"], "cannot write /proc/self: "),
+                                (["--csv", dir + "/r.csv", "--json", dir + "/./r.csv"], "name the same file")] {
+            let r = try Attnscope.run(small + args)
+            XCTAssertEqual(r.status, 64, "\(args): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(mention), "\(args): \(r.stderr)")
+            XCTAssertEqual(r.stdout, "", "\(args): refused before the run")
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), [], "no probe or partial file left")
+        try assertFails(["rope", "search", "--seq", "64", "--head-dim", "8", "--original", "32", "--generations", "1", "--output", dir],
+                        status: 64, mentions: "it is a directory")
+    }
+
     /// Output that cannot be written (a full disk, here /dev/full) must not end in exit 0,
     /// and a full stderr must not crash the error report (FileHandle.write traps).
     func testStreamsThatCannotBeWrittenAreErrorsNotCrashes() throws {

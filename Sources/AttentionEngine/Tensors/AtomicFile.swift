@@ -3,10 +3,22 @@ import Foundation
 /// Writes a file all at once or not at all: the bytes go to a temporary file beside the
 /// target, which is then renamed over it, so a crash or error never leaves half a file.
 public enum AtomicFile {
-    /// Checks that `path`'s directory exists, so a destination can be refused before a long
-    /// run rather than after it; returns the directory.
+    /// Checks that `path` can be written as a file: a name, not a directory, in an existing
+    /// directory where a file can be created (tried, not guessed from permissions, which
+    /// root and read-only mounts make misleading). Called before a long run so a bad
+    /// destination does not cost it; returns the directory.
     @discardableResult
-    public static func checkParent(of path: String) throws -> String {
+    public static func checkDestination(_ path: String) throws -> String {
+        guard !path.isEmpty else { throw EngineError.usage("an output path is empty") }
+        let dir = try existingParent(of: path)
+        guard !FileManager.default.directoryExists(atPath: path) else {
+            throw EngineError.usage("cannot write \(path): it is a directory")
+        }
+        if !isSpecialFile(path) { try checkWritable(directory: dir, for: path) }
+        return dir
+    }
+
+    static func existingParent(of path: String) throws -> String {
         let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
         guard FileManager.default.directoryExists(atPath: dir) else {
             throw EngineError.usage("cannot write \(path): directory \(dir) does not exist")
@@ -14,16 +26,28 @@ public enum AtomicFile {
         return dir
     }
 
-    public static func write(_ data: Data, to path: String) throws {
-        // Devices, pipes and sockets (/dev/null, /dev/stdout, a FIFO) are written in place:
-        // renaming over one would replace it with a regular file.
+    /// Creates and removes a probe file in `directory`; throws naming `target` if it cannot.
+    public static func checkWritable(directory: String, for target: String) throws {
+        let probe = directory + "/.attnscope-probe.\(getpid())"
+        let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw EngineError.usage("cannot write \(target): \(String(cString: strerror(errno)))") }
+        close(fd)
+        unlink(probe)
+    }
+
+    /// Devices, pipes and sockets (/dev/null, /dev/stdout, a FIFO) are written in place:
+    /// renaming over one would replace it with a regular file.
+    static func isSpecialFile(_ path: String) -> Bool {
         var info = stat()
-        if stat(path, &info) == 0 && (info.st_mode & S_IFMT) != S_IFREG && (info.st_mode & S_IFMT) != S_IFDIR {
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) != S_IFREG && (info.st_mode & S_IFMT) != S_IFDIR
+    }
+
+    public static func write(_ data: Data, to path: String) throws {
+        if isSpecialFile(path) {
             try writeNew(data, at: path, flags: O_WRONLY, reportedAs: path)
             return
         }
-        let url = URL(fileURLWithPath: path)
-        let tmp = try checkParent(of: path) + "/." + url.lastPathComponent + ".\(getpid()).tmp"
+        let tmp = try existingParent(of: path) + "/." + URL(fileURLWithPath: path).lastPathComponent + ".\(getpid()).tmp"
         do { try writeNew(data, at: tmp, flags: O_WRONLY | O_CREAT | O_TRUNC, reportedAs: path) } catch {
             unlink(tmp)
             throw error
