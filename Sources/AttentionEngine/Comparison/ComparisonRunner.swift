@@ -56,11 +56,14 @@ public struct ComparisonRunner: Sendable {
     /// checks all its lengths this way before the first one runs.
     public func check() throws { _ = try plan() }
 
+    /// A variant's label and why it cannot run on a setup.
+    public typealias UnrunnableVariant = (label: String, reason: EngineError)
+
     /// The variants that cannot run on this spec's shape, mask and positions, each with the
     /// reason: a bad key, a factor file for another head dim, `minference` without the causal
     /// mask. `run` refuses a spec with any of them (`check`); the dashboard runs the rest and
     /// shows these as skipped, so toggling the mask or the head dim does not fail every row.
-    public func variantsThatCannotRun() throws -> [(label: String, reason: EngineError)] {
+    public func variantsThatCannotRun() throws -> [UnrunnableVariant] {
         try spec.validate()
         return try checkedVariants(InputPreparation.shape(spec)).compactMap { m, method in
             if case .failure(let e) = method { (m.label, e) } else { nil }

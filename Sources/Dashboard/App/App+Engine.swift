@@ -29,7 +29,8 @@ extension App {
         activeJob = (job, launcher.start(job: job, specs: [spec]))
     }
 
-    static func leavingOut(_ skipped: [(label: String, reason: EngineError)], of spec: RunSpec) -> RunSpec {
+    /// `spec` without the variants `skipped` names.
+    static func leavingOut(_ skipped: [ComparisonRunner.UnrunnableVariant], of spec: RunSpec) -> RunSpec {
         var kept = spec
         kept.methods.removeAll { m in skipped.contains { $0.label == m.label } }
         return kept
@@ -37,7 +38,7 @@ extension App {
 
     /// What the message line says about variants left out of a run: the reason itself when
     /// they share one, else a pointer to the Details panel, which gives each row's.
-    static func skipNotice(_ skipped: [(label: String, reason: EngineError)]) -> String {
+    static func skipNotice(_ skipped: [ComparisonRunner.UnrunnableVariant]) -> String {
         let labels = skipped.map(\.label).joined(separator: ", ")
         let reasons = Set(skipped.map(\.reason.message))
         return reasons.count == 1 ? "skipped \(labels): \(reasons.first!)"
@@ -57,7 +58,7 @@ extension App {
                 throw EngineError.usage("N=\(ReadableNumbers.grouped(n)): \(message(of: error))")
             }
         }
-        var skipped: [(label: String, reason: EngineError)] = []
+        var skipped: [ComparisonRunner.UnrunnableVariant] = []
         for n in seqs {
             let found = try checked(n) { try ComparisonRunner(spec: at(n, setup)).variantsThatCannotRun() }
             skipped += found.filter { f in !skipped.contains { $0.label == f.label } }
