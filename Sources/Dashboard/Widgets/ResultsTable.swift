@@ -113,7 +113,7 @@ struct ResultsTable {
         var parts: [String] = []
         if !state.filter.isEmpty { parts.append("filter: \(state.filter)") }
         if let s = state.session {
-            let done = s.rows.filter { $0.result != nil }.count
+            let done = s.results.count
             let elapsed = (s.ended ?? now) - s.started
             switch s.phase {
             case .running: parts.append("\(s.stage) · \(done)/\(s.included) · \(String(format: "%.1f s", elapsed))")

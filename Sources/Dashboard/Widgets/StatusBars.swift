@@ -26,7 +26,7 @@ struct HeaderBar {
             return ("● sweep \(sw.step + 1)/\(sw.seqs.count) \(Int(sw.fraction * 100))%", theme.warning.fg)
         }
         guard let s = state.session else { return ("", .standard) }
-        let done = s.rows.filter { $0.result != nil }.count
+        let done = s.results.count
         switch s.phase {
         case .running:
             let spinner = ["◐", "◓", "◑", "◒"][Int(now * 4) % 4]
