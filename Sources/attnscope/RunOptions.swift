@@ -27,32 +27,44 @@ struct RunOptions: ParsableArguments {
     @Option(name: .customLong("method"), help: "NAME[:key=value,...] (repeatable; key=\"a,b\" for a value with commas). Methods: \(MethodRegistry.all.map(\.name).joined(separator: ", ")).")
     var methods: [String] = []
 
+    /// The flags given on the command line (`--preset` aside), by name.
+    var typedFlags: Set<String> {
+        let given: [(String, Bool)] = [
+            ("--seq", seq != nil), ("--heads", heads != nil), ("--kv-heads", kvHeads != nil), ("--head-dim", headDim != nil),
+            ("--causal", causal != nil), ("--workload", workload != nil), ("--seed", seed != nil), ("--inputs", inputs != nil),
+            ("--rope", rope != nil), ("--rope-base", ropeBase != nil), ("--rope-style", ropeStyle != nil),
+            ("--threads", threads != nil), ("--repeat", `repeat` != nil), ("--warmup", warmup != nil),
+            ("--reference-rows", referenceRows != nil), ("--method", !methods.isEmpty)]
+        return Set(given.filter(\.1).map(\.0))
+    }
+
     /// For subcommands that only prepare inputs: a flag that sets up timed method runs is a
     /// usage error there, named so the user knows it was not silently ignored.
     func rejectRunOnlyFlags(in command: String) throws {
-        let runOnly = [("--method", !methods.isEmpty), ("--repeat", `repeat` != nil), ("--warmup", warmup != nil),
-                       ("--reference-rows", referenceRows != nil)]
-        if let (flag, _) = runOnly.first(where: { $0.1 }) { throw EngineError.usage("\(flag) has no meaning for \(command)") }
+        if let flag = ["--method", "--repeat", "--warmup", "--reference-rows"].first(where: typedFlags.contains) {
+            throw EngineError.usage("\(flag) has no meaning for \(command)")
+        }
     }
 
     /// The preset (`--preset`, else `fallbackPreset`, else the defaults) with every given
     /// flag applied, validated.
     func spec(presets: PresetLibrary? = nil, fallbackPreset: String? = nil) throws -> RunSpec {
         // The shipped presets are looked for only when a preset is named.
-        var s = try (preset ?? fallbackPreset).map { try PresetFile.load((presets ?? PresetLibrary(presetsDirectory: nil)).path(of: $0)) }
-            ?? RunSpec()
+        let presetPath = try (preset ?? fallbackPreset).map { try (presets ?? PresetLibrary(presetsDirectory: nil)).path(of: $0) }
+        var s = try presetPath.map(PresetFile.load) ?? RunSpec()
         // Inputs from files (--inputs, or the preset's) fix the shape and the content: a flag
         // that sets either would be ignored, so it is refused instead.
-        if let files = inputs ?? s.inputs {
-            let ignored = [("--seq", seq != nil), ("--heads", heads != nil), ("--kv-heads", kvHeads != nil),
-                           ("--head-dim", headDim != nil), ("--workload", workload != nil)]
-            if let (flag, _) = ignored.first(where: { $0.1 }) {
-                let source = inputs == nil ? "the preset's inputs \(files)" : "--inputs"
-                throw EngineError.usage("\(flag) cannot be combined with \(source): the files give the shape and the content")
-            }
+        if let files = inputs ?? s.inputs,
+           let flag = ["--seq", "--heads", "--kv-heads", "--head-dim", "--workload"].first(where: typedFlags.contains) {
+            let source = inputs == nil ? "the preset's inputs \(files)" : "--inputs"
+            throw EngineError.usage("\(flag) cannot be combined with \(source): the files give the shape and the content")
         }
         if let v = seq { s.seq = v }
-        if let v = heads { s.heads = v; if kvHeads == nil && preset == nil { s.kvHeads = v } }
+        if let v = heads {
+            // G follows H, as in a preset without kv_heads, unless the preset groups its heads.
+            if kvHeads == nil && s.kvHeads == s.heads { s.kvHeads = v }
+            s.heads = v
+        }
         if let v = kvHeads { s.kvHeads = v }
         if let v = headDim { s.headDim = v }
         if let v = causal { s.causal = v }
@@ -67,7 +79,18 @@ struct RunOptions: ParsableArguments {
         if let v = warmup { s.warmup = v }
         if let v = referenceRows { s.referenceRows = try ReferenceRows(parsing: v) }
         if !methods.isEmpty { s.methods = try methods.map(MethodSpec.init(parsing:)) }
-        try s.validate()
+        do { try s.validate() } catch let e as EngineError {
+            throw presetPath.map { Self.naming(preset: $0, in: e, typed: typedFlags) } ?? e
+        }
         return s
+    }
+
+    /// `error` with the preset named when it blames a flag the user did not type: that value
+    /// came from the preset, and "--seq 0 is out of range" alone would send them looking
+    /// at their command line.
+    static func naming(preset path: String, in error: EngineError, typed: Set<String>) -> EngineError {
+        let flags = error.message.split(whereSeparator: { !($0.isLetter || $0 == "-") }).filter { $0.hasPrefix("--") }
+        guard flags.contains(where: { !typed.contains(String($0)) }) else { return error }
+        return EngineError(error.kind, "preset \(path): \(error.message)")
     }
 }

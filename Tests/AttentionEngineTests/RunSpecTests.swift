@@ -73,13 +73,27 @@ final class RunSpecTests: XCTestCase {
                      (#"{"seq": 64.5}"#, "field 'seq': 64.5 is not a whole number"),
                      (#"{"seed": -1}"#, "field 'seed': -1.0 does not fit in 0…"),
                      (#"{"reference_rows": 3.5}"#, "field 'reference_rows': expected a whole number of at least 1"),
-                     (#"{"reference_rows": 0}"#, "field 'reference_rows': expected a whole number of at least 1")]
+                     (#"{"reference_rows": 0}"#, "field 'reference_rows': expected a whole number of at least 1"),
+                     (#"{"workload": "foo"}"#, #"field 'workload': "foo" is not one of random, outliers, llm, needle"#),
+                     (#"{"rope_style": "gptj"}"#, #"field 'rope_style': "gptj" is not one of half, interleaved"#),
+                     (#"{"inputs": "qkv", "seq": 9}"#, "field 'seq': cannot be given with 'inputs': the files give the shape"),
+                     (#"{"inputs": "qkv", "workload": "llm"}"#, "field 'workload': cannot be given with 'inputs'")]
         for (json, mention) in cases {
             XCTAssertThrowsError(try PresetFile.decode(Data(json.utf8), name: "p"), json) { error in
                 XCTAssertEqual((error as? EngineError)?.kind, .data, json)
                 XCTAssertTrue("\(error)".contains(mention), "\(json): \(error)")
             }
         }
+    }
+
+    /// As on the command line, a preset's G follows its H unless it gives kv_heads.
+    func testAPresetsKVHeadsFollowItsHeads() throws {
+        let mha = try PresetFile.decode(Data(#"{"heads": 6}"#.utf8), name: "p")
+        XCTAssertEqual([mha.heads, mha.kvHeads], [6, 6])
+        XCTAssertNoThrow(try mha.validate())
+        let gqa = try PresetFile.decode(Data(#"{"heads": 6, "kv_heads": 2}"#.utf8), name: "p")
+        XCTAssertEqual([gqa.heads, gqa.kvHeads], [6, 2])
+        XCTAssertEqual(try PresetFile.decode(Data("{}".utf8), name: "p").kvHeads, RunSpec().kvHeads)
     }
 
     /// Every preset in presets/ decodes and validates (which builds each variant), so the

@@ -101,6 +101,7 @@ final class ExitCodeTests: XCTestCase {
         try assertFails(["run", "--inputs", dir], status: 65, mentions: "sequence length")
         try HeadTensorFixture.tensor(heads: 2, seq: 9, dim: 8, poison: .infinity).write(dir + "/v.npy")
         try assertFails(["run", "--inputs", dir], status: 65, mentions: "v has a non-finite value")
+        try assertFails(["run", "--inputs", dir + "/q.npy"], status: 65, mentions: "q.npy: is a file; give the directory that holds q.npy")
         try assertFails(["run", "--inputs", dir, "--seq", "9"], status: 64, mentions: "--seq cannot be combined with --inputs")
         try assertFails(["run", "--inputs", dir, "--workload", "llm"], status: 64, mentions: "--workload cannot be combined with --inputs")
         // A preset's inputs fix the shape just as --inputs does.
@@ -117,6 +118,21 @@ final class ExitCodeTests: XCTestCase {
         try Data("{not json".utf8).write(to: URL(fileURLWithPath: dir + "/j.json"))
         try assertFails(["run", "--preset", dir + "/j.json"], status: 65, mentions: "not valid JSON")
         try assertFails(["run", "--preset", dir + "/absent.json"], status: 65, mentions: "absent.json")
+        try Data(#"{"seq": 0}"#.utf8).write(to: URL(fileURLWithPath: dir + "/zero.json"))
+        try assertFails(["run", "--preset", dir + "/zero.json"], status: 64, mentions: "preset \(dir)/zero.json: --seq 0 is out of range")
+    }
+
+    /// A value the user typed is blamed without the preset; one the preset gave names the
+    /// preset. With a grouped-query preset, --heads keeps the preset's G.
+    func testValidationErrorsNameThePresetOnlyForItsOwnValues() throws {
+        let dir = try temporaryDirectory()
+        try Data(#"{"seq": 40, "heads": 4, "kv_heads": 2, "repeat": 1, "warmup": 0}"#.utf8).write(to: URL(fileURLWithPath: dir + "/gqa.json"))
+        try assertFails(["run", "--preset", dir + "/gqa.json", "--seq", "0"], status: 64, mentions: "attnscope: error: --seq 0 is out of range")
+        try assertFails(["run", "--preset", dir + "/gqa.json", "--heads", "3"], status: 64,
+                        mentions: "preset \(dir)/gqa.json: --heads 3 is not a multiple of --kv-heads 2")
+        let run = try Attnscope.run(["run", "--preset", dir + "/gqa.json", "--heads", "6", "--json", "-"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stdout.contains(#""kv_heads" : 2"#) && run.stdout.contains(#""heads" : 6"#), run.stdout)
     }
 
     func testFailedRunWritesNothing() throws {

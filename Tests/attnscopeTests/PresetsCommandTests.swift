@@ -24,12 +24,18 @@ final class PresetsCommandTests: XCTestCase {
         let dir = config + "/attnscope/presets"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try #"{"seq": 0, "methods": [{"method": "flash"}]}"#.write(toFile: dir + "/zero.json", atomically: true, encoding: .utf8)
+        try #"{"inputs": "gone"}"#.write(toFile: dir + "/gone.json", atomically: true, encoding: .utf8)
         let env = ["XDG_CONFIG_HOME": config, "PATH": "/usr/bin:/bin"]
         let list = try Attnscope.run(["presets"], environment: env)
         XCTAssertEqual(list.status, 0, list.stderr)
         let line = list.stdout.split(separator: "\n").first { $0.hasPrefix("zero ") }
         XCTAssertEqual(line.map { String($0) }?.hasSuffix(dir + "/zero.json  invalid"), true, list.stdout)
-        XCTAssertTrue(list.stderr.contains("1 invalid preset(s); `attnscope presets show zero` says why"), list.stderr)
+        let gone = list.stdout.split(separator: "\n").first { $0.hasPrefix("gone ") }
+        XCTAssertEqual(gone.map { String($0) }?.hasSuffix(dir + "/gone.json  invalid"), true, list.stdout)
+        XCTAssertTrue(list.stderr.contains("2 invalid preset(s); `attnscope presets show gone` says why"), list.stderr)
+        let showGone = try Attnscope.run(["presets", "show", "gone"], environment: env)
+        XCTAssertEqual(showGone.status, 65)
+        XCTAssertTrue(showGone.stderr.contains("preset \(dir)/gone.json: --inputs \(dir)/gone: no such directory"), showGone.stderr)
         let show = try Attnscope.run(["presets", "show", "zero"], environment: env)
         XCTAssertEqual(show.status, 64)
         XCTAssertTrue(show.stderr.contains("preset \(dir)/zero.json: --seq 0 is out of range"), show.stderr)

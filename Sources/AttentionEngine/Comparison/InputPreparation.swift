@@ -46,7 +46,8 @@ public enum InputPreparation {
     /// The paths of q.npy, k.npy and v.npy in `dir`, which must be a directory.
     static func files(in dir: String) throws -> (q: String, k: String, v: String) {
         guard FileManager.default.directoryExists(atPath: dir) else {
-            throw EngineError.data("--inputs \(dir): no such directory")
+            let found = FileManager.default.fileExists(atPath: dir)
+            throw EngineError.data("--inputs \(dir): \(found ? "is a file; give the directory that holds q.npy, k.npy and v.npy" : "no such directory")")
         }
         return (dir + "/q.npy", dir + "/k.npy", dir + "/v.npy")
     }

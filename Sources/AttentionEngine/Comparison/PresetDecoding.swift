@@ -36,3 +36,20 @@ extension KeyedDecodingContainer {
         }
     }
 }
+
+/// A field that takes one of a few named values (`workload`, `rope`, `rope_style`). A wrong
+/// value is reported with the values it may take; Foundation's own message ("Cannot
+/// initialize WorkloadKind from invalid String value foo") names a Swift type instead.
+public protocol NamedChoice: RawRepresentable, CaseIterable, Codable where RawValue == String {}
+
+extension NamedChoice {
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        let text = try c.decode(String.self)
+        guard let value = Self(rawValue: text) else {
+            throw DecodingError.dataCorruptedError(in: c, debugDescription:
+                "\(text.debugDescription) is not one of \(Self.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        self = value
+    }
+}

@@ -12,11 +12,15 @@ public enum PresetFile {
     }
 
     /// A preset as it would run: decoded, then checked as a run checks its spec (ranges,
-    /// methods, their keys and files), with the file named in any error. (`run --preset`
-    /// checks after its flags are applied instead, as they may mend the preset.)
+    /// methods, their keys and files, the headers of its inputs), with the file named in any
+    /// error. (`run --preset` checks after its flags are applied instead, as they may mend
+    /// the preset.)
     public static func loadRunnable(_ path: String) throws -> RunSpec {
         let spec = try load(path)
-        do { try spec.validate() } catch let e as EngineError {
+        do {
+            try spec.validate()
+            _ = try InputPreparation.shape(spec)
+        } catch let e as EngineError {
             throw EngineError(e.kind, "preset \(path): \(e.message)")
         }
         return spec

@@ -80,10 +80,18 @@ public struct RunSpec: Codable, Sendable, Equatable {
             if let v = try c.decodeWholeIfPresent(T.self, forKey: key) { value = v }
         }
         name = try c.decodeIfPresent(String.self, forKey: .name)
-        try readWhole(.seq, into: &seq); try readWhole(.heads, into: &heads); try readWhole(.kvHeads, into: &kvHeads)
+        try readWhole(.seq, into: &seq); try readWhole(.heads, into: &heads)
+        kvHeads = heads  // as on the command line, G follows H unless given (multi-head attention)
+        try readWhole(.kvHeads, into: &kvHeads)
         try readWhole(.headDim, into: &headDim); try read(.causal, into: &causal); try read(.workload, into: &workload)
         try readWhole(.seed, into: &seed)
         inputs = try c.decodeIfPresent(String.self, forKey: .inputs)
+        // The files give the shape and the content, so these fields would be ignored; the
+        // command line refuses the same combination.
+        if inputs != nil, let field = [CodingKeys.seq, .heads, .kvHeads, .headDim, .workload].first(where: c.contains) {
+            throw DecodingError.dataCorruptedError(forKey: field, in: c,
+                debugDescription: "cannot be given with 'inputs': the files give the shape and the content")
+        }
         rope = try c.decodeIfPresent(RopeSettings.Mode.self, forKey: .rope)
         try read(.ropeBase, into: &ropeBase); try read(.ropeStyle, into: &ropeStyle)
         try readWhole(.threads, into: &threads); try readWhole(.repeat, into: &`repeat`); try readWhole(.warmup, into: &warmup)

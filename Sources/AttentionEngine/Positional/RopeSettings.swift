@@ -2,9 +2,9 @@
 /// which base and pairing of dimensions. Methods that rescale RoPE (LongRoPE) start from
 /// the unrotated content and apply their own.
 public struct RopeSettings: Codable, Sendable, Equatable {
-    public enum Mode: String, Codable, Sendable, CaseIterable { case none, standard }
+    public enum Mode: String, NamedChoice, Sendable { case none, standard }
     /// `half`: dims i and i + d/2 form a pair (Llama, NeoX); `interleaved`: 2i and 2i+1 (GPT-J).
-    public enum Style: String, Codable, Sendable, CaseIterable { case half, interleaved }
+    public enum Style: String, NamedChoice, Sendable { case half, interleaved }
 
     public var mode: Mode
     public var base: Double

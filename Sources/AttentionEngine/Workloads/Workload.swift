@@ -2,7 +2,7 @@
 /// every tensor comes from its own random stream (seed, tensor, head, row), so any row can
 /// be regenerated alone: long runs can be streamed segment by segment, and the reference
 /// can rebuild exactly the rows it samples.
-public enum WorkloadKind: String, Codable, Sendable, CaseIterable {
+public enum WorkloadKind: String, NamedChoice, Sendable {
     /// iid N(0, 1) entries.
     case random
     /// N(0,1) plus N(0,100)·Bernoulli(0.001) per entry: FlashAttention-3's numerical-error setup.
