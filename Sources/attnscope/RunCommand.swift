@@ -34,6 +34,7 @@ struct RunCommand: ParsableCommand {
             if Set(files.map { URL(fileURLWithPath: $0).standardizedFileURL.path }).count < files.count {
                 throw EngineError.usage("--csv, --json and --export-config name the same file: give each its own")
             }
+            try OutputDirectory.checkDistinct(labels: spec.methods.map(\.label), outputs: saveOutputs, maps: saveMaps)
             for dir in [saveOutputs, saveMaps].compactMap({ $0 }) { try OutputDirectory.create(dir) }
             if exportConfig != nil { try PatternConfig.checkExportable(spec.methods) }
             let cancellation = CancellationFlag()
@@ -77,6 +78,29 @@ enum OutputDirectory {
             throw EngineError.usage("cannot create directory \(dir): \(error.localizedDescription)")
         }
         try AtomicFile.checkWritable(directory: dir, for: dir)
+    }
+
+    /// Refuses two files of `--save-outputs` and `--save-maps` that would land on one path
+    /// (labels `a/b` and `a_b`, or a label `attention` whose output sits beside the
+    /// attention map), before the run rather than one silently overwriting the other.
+    /// Every map a variant may write is counted, as which ones it writes is known only after.
+    static func checkDistinct(labels: [String], outputs: String?, maps: String?) throws {
+        var writer: [String: String] = [:]
+        func plan(_ dir: String?, _ file: String, _ what: String) throws {
+            guard let dir else { return }
+            let path = URL(fileURLWithPath: dir).resolvingSymlinksInPath().appendingPathComponent(file).path
+            if let other = writer[path] {
+                throw EngineError.usage("\(other) and \(what) would both be written to \(path): give the variant another label (label=NAME)")
+            }
+            writer[path] = what
+        }
+        try plan(maps, "attention.npy", "the attention map")
+        for label in labels {
+            let name = fileName(label)
+            try plan(outputs, name + ".npy", "the output of '\(label)'")
+            try plan(maps, name + ".coverage.npy", "the coverage map of '\(label)'")
+            try plan(maps, name + ".approximate.npy", "the approximate-coverage map of '\(label)'")
+        }
     }
 
     /// A label as a file name: path separators and control characters become '_'.

@@ -156,7 +156,16 @@ final class ExitCodeTests: XCTestCase {
             XCTAssertTrue(r.stderr.contains(mention), "\(args): \(r.stderr)")
             XCTAssertEqual(r.stdout, "", "\(args): refused before the run")
         }
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), [], "no probe or partial file left")
+        // Two files of one run that would land on one path.
+        for (args, mention) in [(["--method", "flash:label=a/b", "--method", "flash:label=a_b", "--save-maps", dir + "/m"],
+                                 "the coverage map of 'a/b' and the coverage map of 'a_b' would both be written to \(dir)/m/a_b.coverage.npy"),
+                                (["--inputs", projectFile("presets/data/minilm-layer2"), "--method", "dense:label=attention",
+                                  "--save-outputs", dir + "/d", "--save-maps", dir + "/d"],
+                                 "the attention map and the output of 'attention' would both be written to \(dir)/d/attention.npy")] {
+            let command = args.contains("--inputs") ? ["run", "--repeat", "1", "--warmup", "0"] : small
+            try assertFails(command + args, status: 64, mentions: mention)
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), [], "no probe, partial file or directory left")
         try assertFails(["rope", "search", "--seq", "64", "--head-dim", "8", "--original", "32", "--generations", "1", "--output", dir],
                         status: 64, mentions: "it is a directory")
     }
