@@ -36,7 +36,8 @@ enum ResultTable {
                 case .number(let x): return "\(e.name)=" + ReadableNumbers.value(x, significant: 4, grouped: false)
                 case .text(let t): return "\(e.name)=\(t)"
                 case .perHead(let l): return "\(e.name)=" + (l.count <= 16 ? l.joined(separator: ",") : "[\(l.count) values: --json/--csv]")
-                case .series(let l): return "\(e.name)=" + (l.count <= 8 ? l.map { ReadableNumbers.value($0, significant: 3, grouped: false) }.joined(separator: ",") : "[\(l.count) values: --json/--csv]")
+                case .perHeadNumbers(let l), .series(let l):
+                    return "\(e.name)=" + (l.count <= 8 ? l.map { ReadableNumbers.value($0, significant: 3, grouped: false) }.joined(separator: ",") : "[\(l.count) values: --json/--csv]")
                 }
             }
             out += r.label.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + pairs.joined(separator: "  ") + "\n"

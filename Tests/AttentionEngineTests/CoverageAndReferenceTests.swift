@@ -97,18 +97,22 @@ final class CoverageAndReferenceTests: XCTestCase {
                             workload: "random", seed: 1, latencyMs: 2, latencyMsMin: 1, flops: 4_000_000, denseFlops: 8_000_000,
                             rmse: 0, maxAbsErr: 0, relL2Err: 0, referenceRows: 1, recall: 1, memoryBytes: 0, threads: 1, extras: [])
         row.extras = [ResultExtra("pattern", .perHead(["vs", "a-shape"])), ResultExtra("index_flops", 63_471_616.0),
-                      ResultExtra("kernel_gflops", 92.75)]
+                      ResultExtra("kernel_gflops", 92.75), ResultExtra("search_err", .perHeadNumbers([0.25, .nan]))]
         let csv = ResultWriters.csv([row])
         let lines = csv.split(separator: "\r\n")
         XCTAssertEqual(lines.count, 2)
-        XCTAssertTrue(lines[0].hasSuffix(",threads,pattern,index_flops,kernel_gflops"))
+        XCTAssertTrue(lines[0].hasSuffix(",threads,pattern,index_flops,kernel_gflops,search_err"))
         XCTAssertTrue(lines[1].hasPrefix("\"a,\"\"b\"\"\",flash,"))
         XCTAssertTrue(lines[1].contains(",0.5,"), "flops_saved = 1 − flops/dense_flops")
-        XCTAssertTrue(lines[1].hasSuffix(",vs;a-shape,63471616,92.75"), "whole counts without .0: \(lines[1])")
+        XCTAssertTrue(lines[1].hasSuffix(",vs;a-shape,63471616,92.75,0.25;nan"), "whole counts without .0: \(lines[1])")
         let json = try JSONSerialization.jsonObject(with: Data(ResultWriters.json(spec: RunSpec(), rows: [row]).utf8)) as! [String: Any]
         let r0 = (json["rows"] as! [[String: Any]])[0]
         XCTAssertEqual(r0["gflops"] as? Double, 2)
         XCTAssertEqual(r0["pattern"] as? [String], ["vs", "a-shape"])
+        // Per-head numbers are JSON numbers, with null for a value that is not finite.
+        let errors = try XCTUnwrap(r0["search_err"] as? [Any])
+        XCTAssertEqual(errors.first as? Double, 0.25)
+        XCTAssertTrue(errors.last is NSNull, "\(errors)")
         XCTAssertNotNil(json["spec"] as? [String: Any])
     }
 

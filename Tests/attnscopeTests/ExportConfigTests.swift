@@ -9,11 +9,14 @@ final class ExportConfigTests: XCTestCase {
 
     let shape = ["run", "--seq", "400", "--heads", "3", "--kv-heads", "1", "--head-dim", "32", "--repeat", "1", "--warmup", "0", "--threads", "2"]
 
-    func patterns(inJSON text: String, label: String) throws -> [String] {
+    func row(inJSON text: String, label: String) throws -> [String: Any] {
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
         let rows = try XCTUnwrap(json["rows"] as? [[String: Any]])
-        let row = try XCTUnwrap(rows.first { $0["label"] as? String == label })
-        return try XCTUnwrap(row["pattern"] as? [String])
+        return try XCTUnwrap(rows.first { $0["label"] as? String == label })
+    }
+
+    func patterns(inJSON text: String, label: String) throws -> [String] {
+        try XCTUnwrap(row(inJSON: text, label: label)["pattern"] as? [String])
     }
 
     func testSearchedPatternsRoundTrip() throws {
@@ -27,6 +30,10 @@ final class ExportConfigTests: XCTestCase {
         let layers = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: config))) as? [[String: [Any]]])
         XCTAssertEqual(layers.count, 1)
         XCTAssertEqual(Set(layers[0].keys), ["0", "1", "2"])
+        // Each head's score is its search error, as a number at full precision in both files.
+        let errors = try XCTUnwrap(row(inJSON: searched.stdout, label: "auto")["search_err"] as? [Double])
+        XCTAssertEqual(errors.count, 3)
+        for h in 0..<3 { XCTAssertEqual(layers[0][String(h)]?[3] as? Double, errors[h], "head \(h)") }
         for entry in layers[0].values {
             XCTAssertEqual(entry.count, 4)
             XCTAssertTrue(["vertical_and_slash", "stream_llm", "block_sparse"].contains(entry[0] as? String ?? ""), "\(entry)")

@@ -42,7 +42,7 @@ public struct ResultRow: Sendable, Equatable {
 
     /// A cell of a row: numbers keep full precision; formatting is the sink's business.
     public enum Value: Sendable, Equatable {
-        case text(String), int(Int), number(Double), bool(Bool), list([String])
+        case text(String), int(Int), number(Double), bool(Bool), list([String]), numbers([Double])
     }
 
     public static let standardColumns = [
@@ -68,7 +68,7 @@ public struct ResultRow: Sendable, Equatable {
             case .number(let x): f.append((e.name, .number(x)))
             case .text(let s): f.append((e.name, .text(s)))
             case .perHead(let l): f.append((e.name, .list(l)))
-            case .series(let xs): f.append((e.name, .list(xs.map(ResultWriters.numberText))))
+            case .perHeadNumbers(let xs), .series(let xs): f.append((e.name, .numbers(xs)))
             }
         }
         return f

@@ -29,6 +29,7 @@ public enum ResultWriters {
         case .number(let x): numberText(x)
         case .bool(let b): b ? "true" : "false"
         case .list(let l): l.joined(separator: ";")
+        case .numbers(let xs): xs.map(numberText).joined(separator: ";")
         }
     }
 
@@ -58,9 +59,10 @@ public enum ResultWriters {
                 switch v {
                 case .text(let s): o[name] = s
                 case .int(let i): o[name] = i
-                case .number(let x): o[name] = x.isFinite ? x : NSNull()
+                case .number(let x): o[name] = jsonNumber(x)
                 case .bool(let b): o[name] = b
                 case .list(let l): o[name] = l
+                case .numbers(let xs): o[name] = xs.map(jsonNumber)
                 }
             }
             o["seed"] = r.seed
@@ -70,4 +72,7 @@ public enum ResultWriters {
                                               options: [.prettyPrinted, .sortedKeys])
         return String(decoding: data, as: UTF8.self) + "\n"
     }
+
+    /// JSON has no NaN or infinity: a number that is not finite is null.
+    static func jsonNumber(_ x: Double) -> Any { x.isFinite ? x : NSNull() }
 }

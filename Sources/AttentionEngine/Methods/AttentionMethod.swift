@@ -82,13 +82,14 @@ public protocol KeySelection: Sendable {
     func keyRanges(head: Int, row: Int) -> [Range<Int>]
 }
 
-/// A method-specific result column: a number, a text, one value per head, or a series of
-/// numbers (indexed by what the column's name says, e.g. `segment_rmse` by segment).
+/// A method-specific result column: a number, a text, one text or number per head, or a
+/// series of numbers (indexed by what the column's name says, e.g. `segment_rmse` by segment).
 public struct ResultExtra: Sendable, Equatable {
     public enum Value: Sendable, Equatable {
         case number(Double)
         case text(String)
         case perHead([String])
+        case perHeadNumbers([Double])
         case series([Double])
     }
     public var name: String

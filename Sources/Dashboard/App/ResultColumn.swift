@@ -55,6 +55,12 @@ public struct ResultColumn: Sendable {
         return [label] + standard + extras.map(extra)
     }
 
+    /// The sort key of a list of numbers (per head, per segment): the mean of its finite values.
+    static func finiteMean(_ xs: [Double]) -> Double {
+        let finite = xs.filter(\.isFinite)
+        return finite.isEmpty ? -.infinity : finite.reduce(0, +) / Double(finite.count)
+    }
+
     /// A method's extra value as a column (numbers to 4 digits; the Details panel shows 6).
     static func extra(_ name: String) -> ResultColumn {
         ResultColumn(name, name.replacingOccurrences(of: "_", with: " "), text: { row in
@@ -64,6 +70,7 @@ public struct ResultColumn: Sendable {
             case .text(let t)?: t
             case .bool(let b)?: b ? "yes" : "no"
             case .list(let l)?: l.joined(separator: ",")
+            case .numbers(let xs)?: xs.map { ReadableNumbers.value($0, significant: 3, grouped: false) }.joined(separator: ",")
             case nil: ""
             }
         }, sortKey: { row in
@@ -73,6 +80,7 @@ public struct ResultColumn: Sendable {
             case .text(let t)?: .text(t)
             case .bool(let b)?: .number(b ? 1 : 0)
             case .list(let l)?: .text(l.joined(separator: ","))
+            case .numbers(let xs)?: .number(finiteMean(xs))
             case nil: .number(-.infinity)
             }
         })

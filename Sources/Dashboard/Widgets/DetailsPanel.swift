@@ -31,6 +31,8 @@ struct DetailsPanel {
                 case .number(let x): lines.append((e.name, ReadableNumbers.value(x, significant: 6, grouped: true)))
                 case .text(let t): lines.append((e.name, t))
                 case .perHead(let l): lines.append((e.name, l.enumerated().map { "h\($0.offset + 1) \($0.element)" }.joined(separator: "  ")))
+                case .perHeadNumbers(let xs):
+                    lines.append((e.name, xs.enumerated().map { "h\($0.offset + 1) \(ReadableNumbers.value($0.element, significant: 3, grouped: false))" }.joined(separator: "  ")))
                 case .series(let xs):
                     // A series as a sparkline (its last values if long) and its range.
                     let spark = String(String.UnicodeScalarView(Sparkline(values: xs).symbols(width: inner.width - 16)))

@@ -119,7 +119,7 @@ final class MInferenceExactnessTests: XCTestCase {
     func testAutoSearchRunsTheChosenPatterns() throws {
         let out = try check("minference:pattern=auto,block=16", randomInputs(seq: 700, heads: 2, dim: 32))
         guard case .perHead(let patterns)? = out.extras.first(where: { $0.name == "pattern" })?.value,
-              case .perHead(let errors)? = out.extras.first(where: { $0.name == "search_err" })?.value else {
+              case .perHeadNumbers(let errors)? = out.extras.first(where: { $0.name == "search_err" })?.value else {
             return XCTFail("auto must report a pattern and a search error per head")
         }
         XCTAssertEqual(patterns.count, 2)

@@ -99,7 +99,7 @@ public struct MInferenceAttention: AttentionMethod {
             ResultExtra("pattern", .perHead(plans.map(\.pattern.label))),
         ]
         if plans.contains(where: { $0.searchError != nil }) {
-            extras.append(ResultExtra("search_err", .perHead(plans.map { p in p.searchError.map { String(format: "%.3g", $0) } ?? "" })))
+            extras.append(ResultExtra("search_err", .perHeadNumbers(plans.map { $0.searchError ?? .nan })))
         }
         return MethodOutput(output: out, flops: kernelFlops + indexFlops,
                             memoryBytes: estimationBytes + indexBytes + scratchBytes,

@@ -12,12 +12,12 @@ extension PatternConfig {
     /// The file text for the first searching variant's row.
     public static func exportText(rows: [ResultRow], methods: [MethodSpec]) throws -> String {
         guard let spec = methods.first(where: searches), let row = rows.first(where: { $0.label == spec.label }),
-              case .list(let labels)? = row.value(of: "pattern"), case .list(let errors)? = row.value(of: "search_err") else {
+              case .list(let labels)? = row.value(of: "pattern"), case .numbers(let errors)? = row.value(of: "search_err") else {
             throw EngineError.internal("--export-config: no searched patterns in the results")
         }
         let heads = try zip(labels, errors).map { label, error in
             guard let p = SparsePattern(label: label) else { throw EngineError.internal("--export-config: unreadable pattern '\(label)'") }
-            return (pattern: p, score: Double(error) ?? 0)
+            return (pattern: p, score: error.isFinite ? error : 0)
         }
         return encode(layers: [heads])
     }
