@@ -30,15 +30,17 @@ struct RopeSearchCommand: ParsableCommand {
     @Option(name: .customLong("fidelity-rows"), parsing: .unconditional, help: "Query rows per head the proxy samples.") var fidelityRows = ProxyObjective.defaultRowsPerHead
     @Option(name: .customLong("ood-weight"), parsing: .unconditional, help: "Proxy weight of the out-of-distribution overshoot.") var oodWeight = 1.0
     @Option(help: "Also score these factor files the same way (repeatable).") var compare: [String] = []
-    @Option(help: "Write the best factors (and the curve) as JSON to FILE.") var output: String?
+    @Option(help: "Write the best factors (and the curve) as JSON to FILE, or - for stdout (as --json).") var output: String?
     @Flag(help: "Print the result JSON on stdout instead of the summary.") var json = false
 
     func run() throws {
         do {
-            if let output { try AtomicFile.checkDestination(output) }  // before the search, not after it
+            // `-` is stdout, as for `run`'s sinks; a file is checked before the search, not after it.
+            let file = output == "-" ? nil : output
+            if let file { try AtomicFile.checkDestination(file) }
             let (space, settings, inputs, threads) = try prepare()
             let choice = try ObjectiveChoice(parsing: objective, what: "--objective")
-            let objective = choice.objective(space: space, content: inputs, timeout: timeout, threads: threads,
+            let objective = try choice.objective(space: space, content: inputs, timeout: timeout, threads: threads,
                                              rowsPerHead: fidelityRows, oodWeight: oodWeight)
             let compared = try compare.map { path -> (name: String, candidate: FactorCandidate) in
                 let f = try FactorFile.load(path)
@@ -57,8 +59,8 @@ struct RopeSearchCommand: ParsableCommand {
                 return (c.name, c.candidate, nil)
             }
             let data = try result.json(compared: comparedScores.map { ($0.name, $0.score) })
-            if let output { try AtomicFile.write(data, to: output) }
-            if json {
+            if let file { try AtomicFile.write(data, to: file) }
+            if json || output == "-" {
                 StandardStreams.output(data)
             } else {
                 StandardStreams.output(RopeSearchCommand.summary(result, compared: comparedScores, objective: objective))

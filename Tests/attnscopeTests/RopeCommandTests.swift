@@ -160,6 +160,29 @@ final class RopeCommandTests: XCTestCase {
         XCTAssertEqual(t.status, 64)
         XCTAssertTrue(t.stderr.contains("target"), t.stderr)
     }
+
+    /// At N ≤ 256 every query the proxy scores lies within the largest n̂, so a candidate
+    /// keeping standard RoPE there would win with 0: the proxy refuses such content, in
+    /// `rope search` and in `run` (before the run); a command objective does not need it.
+    func testTheProxyRefusesContentNoLongerThanTheLargestNhat() throws {
+        let small = ["--seq", "256", "--heads", "1", "--head-dim", "8"]
+        let search = try Attnscope.run(["rope", "search", "--original", "32", "--generations", "1"] + small)
+        XCTAssertEqual(search.status, 64, search.stderr)
+        XCTAssertTrue(search.stderr.contains("proxy objective needs more than 256 tokens of content (N = 256)"), search.stderr)
+        XCTAssertFalse(search.stderr.contains("generation"), "refused before searching: \(search.stderr)")
+        let run = try Attnscope.run(["run", "--repeat", "1", "--warmup", "0", "--method", "longrope:search=on,original=32,generations=1"] + small)
+        XCTAssertEqual(run.status, 64, run.stderr)
+        XCTAssertTrue(run.stderr.contains("proxy objective needs more than 256 tokens"), run.stderr)
+        XCTAssertEqual(run.stdout, "")
+        let dir = try temporaryDirectory()
+        let longer = try Attnscope.run(["rope", "search", "--seq", "257", "--heads", "1", "--head-dim", "8", "--original", "32",
+                                        "--population", "4", "--generations", "1", "--mutations", "2", "--crossovers", "2", "--parents", "2",
+                                        "--output", "-"], directory: dir)
+        XCTAssertEqual(longer.status, 0, longer.stderr)
+        // `--output -` is stdout, as --json: the result JSON, no file named "-".
+        XCTAssertNotNil(try longer.json()["long_factor"] as? [Double], longer.stdout)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), [])
+    }
 }
 
 extension Attnscope.Result {

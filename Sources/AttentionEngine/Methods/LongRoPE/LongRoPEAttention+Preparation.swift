@@ -48,7 +48,7 @@ extension LongRoPEAttention {
     func runSearch(_ search: SearchRequest, inputs: AttentionInputs, context: RunContext) throws -> FactorSearchResult {
         let space = try SearchSpace(request: request, headDim: inputs.headDim, base: inputs.rope.base,
                                     style: inputs.rope.style, seq: inputs.seq)
-        let objective = search.objective.objective(space: space, content: inputs, timeout: search.timeout, threads: context.threads)
+        let objective = try search.objective.objective(space: space, content: inputs, timeout: search.timeout, threads: context.threads)
         var settings = search.settings
         settings.seed = context.seed
         let generations = max(settings.generations, 1)

@@ -29,6 +29,18 @@ public struct ProxyObjective: SearchObjective {
     public let window: LocalAttentionWindow
     public var oodWeight: Double
 
+    /// The proxy scores query rows past the leading positions a candidate may keep at
+    /// standard RoPE (n̂ ≤ 256). With no more tokens than that, a candidate with n̂ ≥ N
+    /// changes nothing it looks at and would score a perfect 0, so such content is refused.
+    public static func check(seq: Int) throws {
+        let nhat = SearchSpace.nhatChoices.max() ?? 0
+        guard seq > nhat else {
+            throw EngineError.usage("the factor search's proxy objective needs more than \(nhat) tokens of content (N = \(seq)): "
+                + "it scores query rows past the \(nhat) leading positions a candidate may keep at standard RoPE (n̂), "
+                + "so a candidate with n̂ ≥ N would win with a perfect 0; use a longer sequence or a command objective")
+        }
+    }
+
     /// `content` supplies the Q/K before rotation; `rowsPerHead` query rows of each head are sampled.
     public init(content: AttentionInputs, space: SearchSpace, rowsPerHead: Int = defaultRowsPerHead,
                 oodWeight: Double = 1, threads: Int) {

@@ -101,10 +101,12 @@ extension SearchSpace {
 extension ObjectiveChoice {
     /// The objective over `space`: the proxy on `content`'s Q/K, or the user's command.
     public func objective(space: SearchSpace, content: AttentionInputs, timeout: Double, threads: Int,
-                          rowsPerHead: Int = ProxyObjective.defaultRowsPerHead, oodWeight: Double = 1) -> any SearchObjective {
+                          rowsPerHead: Int = ProxyObjective.defaultRowsPerHead, oodWeight: Double = 1) throws -> any SearchObjective {
         switch self {
-        case .proxy: ProxyObjective(content: content, space: space, rowsPerHead: rowsPerHead, oodWeight: oodWeight, threads: threads)
-        case .command(let cmd): CommandObjective(command: cmd, timeout: timeout, space: space)
+        case .proxy:
+            try ProxyObjective.check(seq: content.seq)
+            return ProxyObjective(content: content, space: space, rowsPerHead: rowsPerHead, oodWeight: oodWeight, threads: threads)
+        case .command(let cmd): return CommandObjective(command: cmd, timeout: timeout, space: space)
         }
     }
 }
