@@ -307,6 +307,14 @@ final class AppScriptTests: XCTestCase {
         XCTAssertEqual(app.state.visibleRows.map(\.label), ["dense", "flash-64"])
         Fixtures.keys(app, .char("o"))
         XCTAssertNil(app.state.sort)
+        // After a run with more columns (more extras) the cursor may point past this run's
+        // last column: `o` and `←` act from the last one rather than doing nothing.
+        let columns = ResultColumn.all(for: app.state.session?.results ?? [])
+        app.state.resultsColumn = columns.count + 5
+        Fixtures.keys(app, .char("o"))
+        XCTAssertEqual(app.state.sort?.column, columns.last?.id)
+        Fixtures.keys(app, .left)
+        XCTAssertEqual(app.state.resultsColumn, columns.count - 2)
     }
 
     func testHeadsAndViewsCycle() {

@@ -27,6 +27,10 @@ extension AppState {
 
     /// Where the selected row is in `rows` (this state's `visibleRows`, computed once by the
     /// caller): the row with the selected label, else the first; nil when there are none.
+    /// The column the cursor is on among `count` columns: kept where it was, or the last
+    /// one when this run has fewer.
+    public func resultsColumn(among count: Int) -> Int { min(max(0, resultsColumn), count - 1) }
+
     func selectedIndex(in rows: [RowState]) -> Int? {
         rows.firstIndex { $0.label == selectedLabel } ?? (rows.isEmpty ? nil : 0)
     }
@@ -48,8 +52,7 @@ extension App {
     /// `o`: ascending, then descending, then run order, on the chosen column.
     func toggleSort() {
         let columns = ResultColumn.all(for: state.session?.results ?? [])
-        guard columns.indices.contains(state.resultsColumn) else { return }
-        let id = columns[state.resultsColumn].id
+        let id = columns[state.resultsColumn(among: columns.count)].id
         switch state.sort {
         case let s? where s.column == id && !s.descending: state.sort = (id, true)
         case let s? where s.column == id: state.sort = nil

@@ -113,7 +113,7 @@ public final class App {
                 moveSelection(by: delta)
             } else {
                 let count = ResultColumn.all(for: state.session?.results ?? []).count
-                state.resultsColumn = min(max(0, state.resultsColumn + delta), count - 1)
+                state.resultsColumn = min(max(0, state.resultsColumn(among: count) + delta), count - 1)
             }
         case .heatmap:
             if !vertical { changeHead(by: delta) }

@@ -172,6 +172,8 @@ public struct AppState: Sendable {
     public var session: RunSession?
     public var sweep: SweepState?
     public var selectedLabel: String?
+    /// The column cursor of the results table; read it through `resultsColumn(among:)`, as
+    /// a later run may have fewer columns (fewer methods, so fewer extras).
     public var resultsColumn = 1
     public var sort: (column: String, descending: Bool)?
     public var filter = ""

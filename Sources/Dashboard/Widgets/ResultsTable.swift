@@ -37,7 +37,8 @@ struct ResultsTable {
         let labelWidth = min(24, max(8, rows.map(\.label.count).max() ?? 0))
         let historyWidth = inner.width >= 100 ? ResultsTable.historyWidth + ResultsTable.gap : 0
         // Columns after the label, scrolled so the chosen one is visible.
-        let selectedColumn = min(max(1, state.resultsColumn), columns.count - 1)
+        let cursor = state.resultsColumn(among: columns.count)
+        let selectedColumn = max(1, cursor)
         var firstColumn = 1
         let room = inner.width - 1 - labelWidth - historyWidth
         while firstColumn < selectedColumn,
@@ -51,7 +52,7 @@ struct ResultsTable {
             guard let s = state.sort, s.column == id else { return "" }
             return s.descending ? "↓" : "↑"
         }
-        let headerStyle = { (i: Int) -> Style in focused && i == state.resultsColumn ? theme.headerSelected : theme.header }
+        let headerStyle = { (i: Int) -> Style in focused && i == cursor ? theme.headerSelected : theme.header }
         buf.put(Text.left(columns[0].title + sortMark(columns[0].id), labelWidth), x: x0, y: y0, style: headerStyle(0))
         let dataX = x0 + labelWidth + historyWidth
         if historyWidth > 0 { buf.put("history", x: x0 + labelWidth + ResultsTable.gap, y: y0, style: theme.header) }
