@@ -18,6 +18,24 @@ final class RunSpecTests: XCTestCase {
 
     /// A value with commas (a shell command, a label) is written in double quotes; the
     /// command-line form quotes what needs it, so every spec parses back to itself.
+    /// A number key whose default is shown as a word (`auto`, `N`) takes that word back and
+    /// means the same as leaving the key out; anything else is still refused.
+    func testNumberKeysAcceptTheWordTheirDefaultIsShownAs() throws {
+        func make<M>(_ text: String, as _: M.Type) throws -> M { try XCTUnwrap(MethodRegistry.make(MethodSpec(parsing: text)) as? M) }
+        for (method, key) in [("flash", "tile_q"), ("flash", "tile_k"), ("minference", "top_k"), ("longrope", "target")] {
+            let shown = try XCTUnwrap(MethodRegistry.descriptor(named: method).keys.first { $0.name == key }?.defaultValue)
+            XCTAssertTrue(["auto", "N"].contains(shown), "\(method) \(key) shows its default as \(shown)")
+        }
+        let flash = try make("flash:tile_q=auto,tile_k=auto", as: FlashAttention.self)
+        XCTAssertEqual(flash.tiles(headDim: 64).q, FlashAttention().tiles(headDim: 64).q)
+        XCTAssertNil(flash.tileQ); XCTAssertNil(flash.tileK)
+        XCTAssertNil(try make("minference:pattern=block-sparse,top_k=auto", as: MInferenceAttention.self).parameters.topK)
+        XCTAssertNil(try make("longrope:scaling=pi,original=128,target=N", as: LongRoPEAttention.self).request.target)
+        XCTAssertThrowsError(try MethodRegistry.make(MethodSpec(parsing: "flash:tile_q=automatic"))) {
+            XCTAssertTrue("\($0)".contains("key 'tile_q=automatic' must be auto or a whole number in 4…1024"), "\($0)")
+        }
+    }
+
     func testQuotedValuesHoldCommasAndTheCommandLineFormRoundTrips() throws {
         let m = try MethodSpec(parsing: #"longrope:search=on, objective = "command:python3 eval.py --dims 1,2 --tag ""x""" ,label="a, b""#)
         XCTAssertEqual(m.params, ["search": "on", "objective": #"command:python3 eval.py --dims 1,2 --tag "x""#])

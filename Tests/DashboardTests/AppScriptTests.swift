@@ -271,7 +271,7 @@ final class AppScriptTests: XCTestCase {
         Fixtures.type(app, "2")
         Fixtures.keys(app, .enter)
         guard case .methodForm(let form)? = app.state.modal else { return XCTFail() }
-        XCTAssertEqual(form.error, "method 'flash': key 'tile_q=2' must be a whole number in 4…1024")
+        XCTAssertEqual(form.error, "method 'flash': key 'tile_q=2' must be auto or a whole number in 4…1024")
         Fixtures.keys(app, .backspace)
         Fixtures.type(app, "32")
         Fixtures.keys(app, .enter)

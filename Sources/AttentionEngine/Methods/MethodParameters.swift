@@ -24,9 +24,14 @@ public struct MethodParameters: Sendable {
         return n
     }
 
-    public mutating func optionalInt(_ key: String, range: ClosedRange<Int>) throws -> Int? {
-        guard has(key) else { read.insert(key); return nil }
-        return try int(key, default: 0, range: range)
+    /// A whole number, or nil when the key is left out or given as `unset`: the word its
+    /// default is shown as (`auto`, `N`), so typing the default back in means the default.
+    public mutating func optionalInt(_ key: String, range: ClosedRange<Int>, unset word: String? = nil) throws -> Int? {
+        guard let raw = string(key), raw != word else { return nil }
+        guard let n = Int(raw), range.contains(n) else {
+            throw bad(key, raw, (word.map { "\($0) or " } ?? "") + "a whole number in \(range.lowerBound)…\(range.upperBound)")
+        }
+        return n
     }
 
     public mutating func double(_ key: String, default value: Double, range: ClosedRange<Double>) throws -> Double {

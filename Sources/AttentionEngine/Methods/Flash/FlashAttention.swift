@@ -25,8 +25,8 @@ public struct FlashAttention: AttentionMethod {
             ParameterKey("tile_k", default: "auto", "keys per tile (auto: 256 for head dim ≤ 128, 32768/d beyond; 128 for emulated precisions)"),
         ] + FlashNumerics.keys,
         make: { p in
-            FlashAttention(tileQ: try p.optionalInt("tile_q", range: 4...1024),
-                           tileK: try p.optionalInt("tile_k", range: 16...4096),
+            FlashAttention(tileQ: try p.optionalInt("tile_q", range: 4...1024, unset: "auto"),
+                           tileK: try p.optionalInt("tile_k", range: 16...4096, unset: "auto"),
                            numerics: try FlashNumerics(reading: &p))
         })
 

@@ -32,7 +32,7 @@ extension LongRoPEAttention {
         let kind: RopeScalingKind? = p.has("scaling") ? try p.choice("scaling", default: .longrope) : nil
         let lengths = 1...RunSpec.limits.seq.upperBound
         let original = try p.optionalInt("original", range: lengths)
-        let target = try p.optionalInt("target", range: lengths)
+        let target = try p.optionalInt("target", range: lengths, unset: "N")
         let nhat = try p.optionalInt("nhat", range: 0...RopeScaling.maxNhat)
         var attentionFactor: Double?
         if let raw = p.string("attention_factor"), raw != "auto" {

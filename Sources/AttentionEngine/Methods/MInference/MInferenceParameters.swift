@@ -55,7 +55,7 @@ public struct MInferenceParameters: Sendable, Equatable {
         slash = try p.int("slash", default: slash, range: big)
         lastQ = try p.int("last_q", default: lastQ, range: 1...4096)
         block = try p.int("block", default: block, range: 16...512)
-        topK = try p.optionalInt("top_k", range: big)
+        topK = try p.optionalInt("top_k", range: big, unset: "auto")
         sink = try p.int("sink", default: sink, range: 0...(1 << 24))
         local = try p.int("local", default: local, range: big)
         let layer = try p.int("layer", default: 0, range: 0...100_000)
