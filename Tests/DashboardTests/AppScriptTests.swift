@@ -192,6 +192,28 @@ final class AppScriptTests: XCTestCase {
         XCTAssertEqual(try PresetFile.load(path).seq, 8192)
     }
 
+    /// A user preset named like a shipped one hides it from then on (for quickstart, at
+    /// start-up too): saving one asks first, and `n` writes nothing.
+    func testSavingOverAShippedPresetsNameAsksFirst() throws {
+        let config = try temporaryDirectory()
+        let presets = PresetLibrary(shippedDirectory: projectFile("presets"), environment: ["XDG_CONFIG_HOME": config])
+        let (app, _, _) = Fixtures.app(presets: presets)
+        let path = config + "/attnscope/presets/quickstart.json"
+        Fixtures.keys(app, .char("s"), .ctrl("u"))
+        Fixtures.type(app, "quickstart")
+        Fixtures.keys(app, .enter)
+        guard case .confirm(let c)? = app.state.modal else { return XCTFail("hiding a shipped preset needs confirmation") }
+        XCTAssertTrue(c.question.contains("quickstart is a shipped preset (\(projectFile("presets/quickstart.json")))"), c.question)
+        XCTAssertTrue(c.question.contains("and the start-up setup will use yours"), c.question)
+        XCTAssertEqual([c.yes, c.no], ["save mine", "cancel"])
+        Fixtures.keys(app, .char("n"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path))
+        Fixtures.keys(app, .char("s"), .ctrl("u"))
+        Fixtures.type(app, "quickstart")
+        Fixtures.keys(app, .enter, .char("y"))
+        XCTAssertEqual(try PresetFile.load(path).methods, app.state.runSpec.methods)
+    }
+
     func testLoadReportsAMalformedPresetAndKeepsTheSetup() throws {
         let config = try temporaryDirectory()
         let dir = config + "/attnscope/presets"
@@ -254,6 +276,20 @@ final class AppScriptTests: XCTestCase {
         XCTAssertEqual(lines.count, 4)  // header, two rows, empty after the last CRLF
         XCTAssertTrue(lines[2].hasPrefix("fixture,none,10000.0,half,3,1,auto,,dense flash:tile_q=64,flash-64,flash,4096,"))
         XCTAssertEqual(app.state.toast?.text, "exported 2 rows to \(dir)/out.csv")
+        // A directory is refused at once (not asked "Overwrite it?" and refused after).
+        Fixtures.keys(app, .char("e"), .ctrl("u"))
+        Fixtures.type(app, dir)
+        Fixtures.keys(app, .enter)
+        guard case .prompt(let again)? = app.state.modal else { return XCTFail("the prompt stays open: \(String(describing: app.state.modal))") }
+        XCTAssertEqual(again.error, "cannot write \(dir): it is a directory")
+    }
+
+    /// `~` is the shell's: $HOME, not the password database's home.
+    func testExportPathsExpandTildeFromHome() {
+        XCTAssertEqual(App.expandingHome("~/r.csv", home: "/h/me"), "/h/me/r.csv")
+        XCTAssertEqual(App.expandingHome("~", home: "/h/me"), "/h/me")
+        XCTAssertEqual(App.expandingHome("./~r.csv", home: "/h/me"), "./~r.csv")
+        XCTAssertEqual(App.expandingHome("/abs/r.csv", home: nil), "/abs/r.csv")
     }
 
     func testMethodsAddEditToggleRemove() {

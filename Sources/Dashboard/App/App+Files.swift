@@ -22,6 +22,13 @@ extension App {
         let path = presets.userDirectory + "/" + name + ".json"
         if FileManager.default.fileExists(atPath: path) {
             state.modal = .confirm(Confirm(question: "\(path) exists. Overwrite it?", write: .preset(path: path, spec: spec)))
+        } else if let shipped = presets.all().first(where: { $0.origin == .shipped && $0.name == name }) {
+            // A user preset shadows the shipped one of its name everywhere (`l`, `--preset`,
+            // and for `quickstart` the start-up setup), so that is asked, not done quietly.
+            state.modal = .confirm(Confirm(
+                question: "\(name) is a shipped preset (\(shipped.path)). Saving \(path) hides it: `l`, --preset \(name)"
+                    + (name == "quickstart" ? " and the start-up setup" : "") + " will use yours. Save it?",
+                write: .preset(path: path, spec: spec), yes: "save mine", no: "cancel"))
         } else {
             try writePreset(spec, to: path)
         }
@@ -95,7 +102,9 @@ extension App {
         guard let session = state.session else { return }
         let trimmed = raw.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty else { throw EngineError.usage("give a file path for the CSV") }
-        let path = (trimmed as NSString).expandingTildeInPath
+        let path = App.expandingHome(trimmed, home: ProcessInfo.processInfo.environment["HOME"])
+        // A directory or an unwritable place is refused now, not after "Overwrite it?".
+        try AtomicFile.checkDestination(path)
         let rows = session.results
         let text = ResultWriters.csv(rows, prefix: App.setupColumns(session.spec))
         if FileManager.default.fileExists(atPath: path) {
@@ -103,6 +112,13 @@ extension App {
         } else {
             try writeCSV(text, rows: rows.count, to: path)
         }
+    }
+
+    /// `~` and `~/…` from `$HOME`, as a shell expands them (Foundation on Linux reads the
+    /// password database instead); `~user/…` is left to Foundation.
+    static func expandingHome(_ path: String, home: String?) -> String {
+        if let home, !home.isEmpty, path == "~" || path.hasPrefix("~/") { return home + path.dropFirst() }
+        return (path as NSString).expandingTildeInPath
     }
 
     func writeCSV(_ text: String, rows: Int, to path: String) throws {

@@ -130,7 +130,7 @@ public struct Picker: Sendable {
     public var cursor: Int
 }
 
-/// A yes/no question before a file is replaced.
+/// A yes/no question before a file is replaced (or a shipped preset hidden).
 public struct Confirm: Sendable {
     public enum PendingWrite: Sendable {
         case preset(path: String, spec: RunSpec)
@@ -138,6 +138,9 @@ public struct Confirm: Sendable {
     }
     public var question: String
     public var write: PendingWrite
+    /// What `y` and `n` do, as the overlay names them.
+    public var yes = "overwrite"
+    public var no = "keep the file"
 }
 
 /// The form that edits one variant: its label, then each of its method's keys.

@@ -145,9 +145,9 @@ struct ConfirmOverlay {
         for (i, line) in lines.enumerated() { buf.put(line, x: inner.x + 1, y: inner.y + i, style: theme.warning) }
         var x = inner.x + 1
         x += buf.put("y", x: x, y: inner.y + lines.count + 1, style: theme.key)
-        x += buf.put(" overwrite   ", x: x, y: inner.y + lines.count + 1, style: theme.value)
+        x += buf.put(" \(confirm.yes)   ", x: x, y: inner.y + lines.count + 1, style: theme.value)
         x += buf.put("n", x: x, y: inner.y + lines.count + 1, style: theme.key)
-        buf.put(" keep the file", x: x, y: inner.y + lines.count + 1, style: theme.value)
+        buf.put(" \(confirm.no)", x: x, y: inner.y + lines.count + 1, style: theme.value)
     }
 }
 
