@@ -416,6 +416,12 @@ final class AppScriptTests: XCTestCase {
         // Within one decade the latency axis is labelled with the extremes, 10.56… and
         // 42.23… ms, which must read as the table writes them, not cut to "10.55…".
         XCTAssertTrue(text.contains("10.6 │") && text.contains("42.2 │"), text)
+        // Help opened over the sweep page closes back to it, not to the panels.
+        guard case .sweep? = app.state.modal else { return XCTFail("the sweep page shows when the sweep ends") }
+        Fixtures.keys(app, .char("?"))
+        guard case .help(fromSweep: true)? = app.state.modal else { return XCTFail("? opens help over the sweep page") }
+        Fixtures.keys(app, .escape)
+        guard case .sweep? = app.state.modal else { return XCTFail("Esc returns to the sweep page") }
     }
 
     /// A sweep leaves out a variant that cannot run, at every length, and says so.

@@ -7,8 +7,8 @@ extension App {
         guard let modal = state.modal else { return }
         let action = Keymap.action(for: key, in: [.dialog])
         switch modal {
-        case .help:
-            if action == .back || Keymap.action(for: key, in: [.global]) == .help || action == .edit { state.modal = nil }
+        case .help(let fromSweep):
+            if action == .back || Keymap.action(for: key, in: [.global]) == .help || action == .edit { state.modal = fromSweep ? .sweep : nil }
         case .reproduce:
             if action == .back || Keymap.action(for: key, in: [.global]) == .reproduce || action == .edit { state.modal = nil }
         case .sweep:
@@ -16,7 +16,7 @@ extension App {
             case .back?: state.modal = nil
             case .sweep?: askSweepLengths()
             case .cancel?: cancelJob()
-            case .help?: state.modal = .help
+            case .help?: state.modal = .help(fromSweep: true)
             default: break
             }
         case .prompt(let prompt): handlePromptKey(key, prompt)

@@ -64,7 +64,7 @@ public final class App {
     func perform(_ action: Action) {
         switch action {
         case .quit: quit()
-        case .help: state.modal = .help
+        case .help: state.modal = .help(fromSweep: false)
         case .focusNext: state.focus = Panel(rawValue: (state.focus.rawValue + 1) % Panel.allCases.count)!
         case .focusPrevious:
             state.focus = Panel(rawValue: (state.focus.rawValue + Panel.allCases.count - 1) % Panel.allCases.count)!

@@ -153,7 +153,9 @@ public struct MethodForm: Equatable, Sendable {
 
 /// Whatever covers the panels and takes the keys.
 public enum Modal: Sendable {
-    case help, reproduce, sweep
+    /// `fromSweep`: opened over the sweep page, which closing it returns to.
+    case help(fromSweep: Bool)
+    case reproduce, sweep
     case prompt(Prompt)
     case picker(Picker)
     case confirm(Confirm)

@@ -42,7 +42,9 @@ public enum Screen {
         }
 
         switch state.modal {
-        case .help?: HelpOverlay().draw(into: &buf, body, theme: theme)
+        case .help(let fromSweep)?:
+            if fromSweep { SweepPage(state: state).draw(into: &buf, body, theme: theme) }
+            HelpOverlay().draw(into: &buf, body, theme: theme)
         case .reproduce?: ReproduceOverlay(spec: state.runSpec).draw(into: &buf, body, theme: theme)
         case .sweep?: SweepPage(state: state).draw(into: &buf, body, theme: theme)
         case .prompt(let p)?:
