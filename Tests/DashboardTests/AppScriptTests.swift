@@ -126,6 +126,18 @@ final class AppScriptTests: XCTestCase {
         XCTAssertTrue(text.contains("✓ done 2/2") && text.contains("done 2/2 in 2.5 s · 1 skipped"), text)
         XCTAssertTrue(text.contains("sparse") && text.contains("skipped") && text.contains("status   skipped: method"), text)
         XCTAssertTrue(text.contains("sparse was skipped: it cannot run on this setup"), text)
+        // `p` gives the command of what r ran (run would refuse the whole setup otherwise).
+        Fixtures.keys(app, .char("p"))
+        guard case .reproduce(let skipped)? = app.state.modal else { return XCTFail("p shows the command") }
+        var buf = CellBuffer(width: 160, height: 48)
+        ReproduceOverlay(setup: app.state.runSpec, skipped: skipped).draw(into: &buf, buf.area, theme: .colour)
+        // The box's text as one line: borders and wrapping removed.
+        let overlay = (0..<buf.height).map(buf.line).joined(separator: " ").replacingOccurrences(of: "│", with: " ")
+            .split(separator: " ").joined(separator: " ")
+        XCTAssertTrue(overlay.contains("--method dense --method flash:tile_q=64"), overlay)
+        XCTAssertFalse(overlay.contains("--method minference"), overlay)
+        XCTAssertTrue(overlay.contains("It leaves out sparse, which r skips: method 'minference' needs the causal"), overlay)
+        Fixtures.keys(app, .escape)
 
         app.state.variants.removeAll { $0.spec.method != "minference" }
         Fixtures.keys(app, .char("r"))

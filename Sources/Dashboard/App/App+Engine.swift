@@ -36,13 +36,16 @@ extension App {
         return kept
     }
 
-    /// What the message line says about variants left out of a run: the reason itself when
-    /// they share one, else a pointer to the Details panel, which gives each row's.
+    /// What the message line says about variants left out of a run.
     static func skipNotice(_ skipped: [ComparisonRunner.UnrunnableVariant]) -> String {
-        let labels = skipped.map(\.label).joined(separator: ", ")
+        "skipped \(skipped.map(\.label).joined(separator: ", ")): \(skipReason(skipped))"
+    }
+
+    /// Why variants are left out: the reason itself when they share one, else a pointer to
+    /// the Details panel, which gives each row's.
+    static func skipReason(_ skipped: [ComparisonRunner.UnrunnableVariant]) -> String {
         let reasons = Set(skipped.map(\.reason.message))
-        return reasons.count == 1 ? "skipped \(labels): \(reasons.first!)"
-            : "skipped \(labels): they cannot run on this setup (Details says why for each)"
+        return reasons.count == 1 ? reasons.first! : "they cannot run on this setup (Details says why for each)"
     }
 
     /// Starts a sweep over the given sequence lengths (parsed by the caller). Every length

@@ -84,7 +84,7 @@ public final class App {
         case .filter:
             state.modal = .prompt(Prompt(purpose: .filter, title: "Filter rows", hint: "label contains (empty: all rows)",
                                          editor: LineEditor(state.filter)))
-        case .reproduce: state.modal = .reproduce
+        case .reproduce: state.modal = .reproduce(skipped: (try? ComparisonRunner(spec: state.runSpec).variantsThatCannotRun()) ?? [])
         case .suspend: break  // the loop suspends the process; nothing in the state changes
         case .sort: toggleSort()
         case .addVariant: openMethodPicker()

@@ -155,7 +155,9 @@ public struct MethodForm: Equatable, Sendable {
 public enum Modal: Sendable {
     /// `fromSweep`: opened over the sweep page, which closing it returns to.
     case help(fromSweep: Bool)
-    case reproduce, sweep
+    /// `skipped`: the variants `r` would leave out, which the command leaves out too.
+    case reproduce(skipped: [ComparisonRunner.UnrunnableVariant])
+    case sweep
     case prompt(Prompt)
     case picker(Picker)
     case confirm(Confirm)

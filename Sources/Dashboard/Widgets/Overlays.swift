@@ -84,13 +84,24 @@ struct HelpOverlay {
 
 /// `p`: the `attnscope run …` command that reproduces the setup.
 struct ReproduceOverlay {
-    var spec: RunSpec
+    var setup: RunSpec
+    /// Variants that cannot run on the setup: `r` skips them, but `run` would refuse the
+    /// whole command, so the command leaves them out as `r` does, and says so.
+    var skipped: [ComparisonRunner.UnrunnableVariant]
 
     func draw(into buf: inout CellBuffer, _ area: Rect, theme: Theme) {
         let width = min(area.width - 4, 100)
+        let noneRun = skipped.count == setup.methods.count
+        let spec = noneRun ? setup : App.leavingOut(skipped, of: setup)
         let command = Text.wrapped(spec.commandLine, width - 4)
-        let note = Text.wrapped("Reproduces this setup headless (enabled variants only). Add --csv FILE or --json FILE for "
-                                + "machine-readable rows; `attnscope tui` with the same flags opens it in the dashboard.", width - 4)
+        var text = "Reproduces this setup headless (enabled variants only). Add --csv FILE or --json FILE for "
+            + "machine-readable rows; `attnscope tui` with the same flags opens it in the dashboard."
+        if noneRun, let first = skipped.first {
+            text += " No variant can run on this setup, so this command fails as r does: \(first.reason.message)"
+        } else if !skipped.isEmpty {
+            text += " It leaves out \(skipped.map(\.label).joined(separator: ", ")), which r skips: \(App.skipReason(skipped))"
+        }
+        let note = Text.wrapped(text, width - 4)
         let inner = Overlay.box("Reproduce · Esc closes", width: width, height: command.count + note.count + 3, in: area, into: &buf, theme: theme)
         for (i, line) in command.enumerated() { buf.put(line, x: inner.x + 1, y: inner.y + i, style: theme.value) }
         for (i, line) in note.enumerated() { buf.put(line, x: inner.x + 1, y: inner.y + command.count + 1 + i, style: theme.muted) }

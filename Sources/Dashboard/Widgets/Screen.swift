@@ -45,7 +45,7 @@ public enum Screen {
         case .help(let fromSweep)?:
             if fromSweep { SweepPage(state: state).draw(into: &buf, body, theme: theme) }
             HelpOverlay().draw(into: &buf, body, theme: theme)
-        case .reproduce?: ReproduceOverlay(spec: state.runSpec).draw(into: &buf, body, theme: theme)
+        case .reproduce(let skipped)?: ReproduceOverlay(setup: state.runSpec, skipped: skipped).draw(into: &buf, body, theme: theme)
         case .sweep?: SweepPage(state: state).draw(into: &buf, body, theme: theme)
         case .prompt(let p)?:
             if p.purpose == .sweepLengths, state.sweep != nil { SweepPage(state: state).draw(into: &buf, body, theme: theme) }
