@@ -339,6 +339,24 @@ final class AppScriptTests: XCTestCase {
         XCTAssertEqual(app.state.variants.map(\.spec.label), ["dense", "flash-64"])
     }
 
+    /// A label made unique with a number (a second flash is `flash-2`) is still derived: it
+    /// follows the values like `flash`, while a label the user typed stays.
+    func testALabelMadeUniqueStillFollowsTheValues() throws {
+        let (app, _, _) = Fixtures.app()
+        app.addVariant(method: "flash")
+        app.addVariant(method: "flash")
+        XCTAssertEqual(app.state.variants.map(\.spec.label), ["dense", "flash-64", "flash", "flash-2"])
+        let keys = try MethodRegistry.descriptor(named: "flash").keys
+        let tileQ = try XCTUnwrap(keys.firstIndex { $0.name == "tile_q" }) + 1
+        try app.setFormRow(tileQ, to: "32", variant: 3, keys: keys)
+        XCTAssertEqual(app.state.variants[3].spec.label, "flash-32")
+        try app.setFormRow(0, to: "mine-2", variant: 3, keys: keys)
+        try app.setFormRow(tileQ, to: "16", variant: 3, keys: keys)
+        XCTAssertEqual(app.state.variants[3].spec.label, "mine-2", "a typed label stays")
+        XCTAssertFalse(App.isDerived("flash-1", from: "flash"))
+        XCTAssertFalse(App.isDerived("flash-x", from: "flash"))
+    }
+
     func testFilterAndSortDriveTheSelectedRow() {
         let (app, launcher, clock) = Fixtures.app()
         Fixtures.keys(app, .char("r"))

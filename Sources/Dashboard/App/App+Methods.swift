@@ -111,7 +111,7 @@ extension App {
         if row == 0 {
             spec.label = value ?? MethodSpec.defaultLabel(method: spec.method, params: spec.params)
         } else {
-            let derived = spec.label == MethodSpec.defaultLabel(method: spec.method, params: spec.params)
+            let derived = App.isDerived(spec.label, from: MethodSpec.defaultLabel(method: spec.method, params: spec.params))
             spec.params[keys[row - 1].name] = value
             if derived { spec.label = uniqueLabel(MethodSpec.defaultLabel(method: spec.method, params: spec.params), excluding: variant) }
         }
@@ -120,6 +120,14 @@ extension App {
             throw EngineError.usage("another variant is already labelled '\(spec.label)'")
         }
         state.variants[variant].spec = spec
+    }
+
+    /// Whether `label` is `base` as `uniqueLabel` made it, `base` or `base-2`, `base-3`, …
+    /// (a second flash is `flash-2`): such a label follows the values, a typed one stays.
+    static func isDerived(_ label: String, from base: String) -> Bool {
+        guard label != base else { return true }
+        guard label.hasPrefix(base + "-"), let n = Int(label.dropFirst(base.count + 1)) else { return false }
+        return n >= 2
     }
 
     /// `base`, or `base-2`, `base-3`, … if another variant has that label.
