@@ -261,6 +261,14 @@ final class AppScriptTests: XCTestCase {
         guard case .picker(let picker)? = app.state.modal else { return XCTFail("l opens the preset list") }
         XCTAssertEqual(picker.items.map(\.detail), ["shipped  \(shipped)/a.json", "user     \(config)/attnscope/presets/b.json",
                                                     "user     \(config)/attnscope/presets/c.json  (invalid)"])
+        // In a narrow box a long path is cut in its middle: origin, "…", and the end with
+        // the file name and the mark.
+        var buf = CellBuffer(width: 60, height: 8)
+        PickerOverlay(picker: picker).draw(into: &buf, buf.area, theme: .colour)
+        let line = try XCTUnwrap((0..<buf.height).map(buf.line).first { $0.contains("c.json") })
+        XCTAssertTrue(line.contains("user     …") && line.contains("/presets/c.json  (invalid)"), line)
+        XCTAssertEqual(Text.truncatedMiddle("abcdefghij", 6, head: 2), "ab…hij")
+        XCTAssertEqual(Text.truncatedMiddle("abc", 6, head: 2), "abc")
     }
 
     func testExportWritesTheTableWithTheSetupAsCSV() throws {

@@ -55,7 +55,7 @@ extension App {
         state.modal = .picker(Picker(purpose: .loadPreset(entries), title: "Load preset",
                                      items: entries.map { e in
                                          let invalid = (try? PresetFile.loadRunnable(e.path)) == nil ? "  (invalid)" : ""
-                                         return (e.name, Text.left(e.origin.rawValue, 7) + "  " + e.path + invalid)
+                                         return (e.name, Text.left(e.origin.rawValue, PickerOverlay.originWidth) + "  " + e.path + invalid)
                                      }, cursor: 0))
     }
 

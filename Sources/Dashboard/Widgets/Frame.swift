@@ -40,6 +40,14 @@ enum Text {
         return s.count <= width ? s : String(s.prefix(width - 1)) + "…"
     }
 
+    /// `s` cut to `width` characters in the middle: its first `head` characters, "…", then
+    /// as much of its end as fits (for paths, whose file name and marks are at the end).
+    static func truncatedMiddle(_ s: String, _ width: Int, head: Int) -> String {
+        guard s.count > width else { return s }
+        let keepHead = min(head, max(0, width - 2))
+        return String(s.prefix(keepHead)) + "…" + String(s.suffix(max(0, width - keepHead - 1)))
+    }
+
     /// Left-aligned in `width` columns (cut if longer).
     static func left(_ s: String, _ width: Int) -> String {
         let t = truncated(s, width)

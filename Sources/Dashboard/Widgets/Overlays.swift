@@ -126,6 +126,8 @@ struct PromptOverlay {
 /// A list to choose from with ↑/↓ and Enter.
 struct PickerOverlay {
     var picker: Picker
+    /// A preset's detail starts with its origin in this many columns, then two spaces.
+    static let originWidth = 7
 
     func draw(into buf: inout CellBuffer, _ area: Rect, theme: Theme) {
         let width = min(area.width - 4, 100)
@@ -139,8 +141,11 @@ struct PickerOverlay {
             let style = selected ? theme.selected : theme.value
             if selected { buf.fill(inner.row(line), " ", style) }
             buf.put(" " + picker.items[i].name, x: inner.x, y: y, style: style, maxWidth: nameWidth)
-            buf.put(picker.items[i].detail, x: inner.x + nameWidth + 1, y: y, style: selected ? style : theme.muted,
-                    maxWidth: inner.width - nameWidth - 2)
+            // A preset's detail is its origin and path, cut in the middle so the file name and
+            // an "(invalid)" mark stay; a method's summary is cut at the end.
+            let room = inner.width - nameWidth - 2, detail = picker.items[i].detail
+            let shown = if case .loadPreset = picker.purpose { Text.truncatedMiddle(detail, room, head: PickerOverlay.originWidth + 2) } else { Text.truncated(detail, room) }
+            buf.put(shown, x: inner.x + nameWidth + 1, y: y, style: selected ? style : theme.muted)
         }
     }
 }
