@@ -52,7 +52,7 @@ final class WidgetFrameTests: XCTestCase {
         XCTAssertTrue(lines.contains { $0.contains("a_very_long_… 3") }, lines.joined(separator: "\n"))
     }
 
-    func testHeatmapViews() {
+    func testHeatmapViews() throws {
         let (app, launcher, clock) = Fixtures.app()
         Fixtures.keys(app, .char("r"))
         Fixtures.finishRun(app, launcher, clock)
@@ -62,6 +62,14 @@ final class WidgetFrameTests: XCTestCase {
         assertFrame(draw(50, 14) { HeatmapPanel(state: app.state).draw(into: &$0, $1, theme: .colour) }, "heatmap-attention")
         Fixtures.keys(app, .char("v"), .char("]"))
         assertFrame(draw(50, 14) { HeatmapPanel(state: app.state).draw(into: &$0, $1, theme: .monochrome) }, "heatmap-missed-mono")
+        // A long label is cut with "…" so the head stays in the title.
+        let label = try XCTUnwrap(app.state.selectedLabel)
+        app.state.session?.rows.indices.forEach { i in
+            if app.state.session?.rows[i].label == label { app.state.session?.rows[i].label = label + "-with-a-very-long-name" }
+        }
+        app.state.selectedLabel = label + "-with-a-very-long-name"
+        let title = draw(50, 14) { HeatmapPanel(state: app.state).draw(into: &$0, $1, theme: .colour) }.line(0)
+        XCTAssertTrue(title.contains("…") && title.contains(" · head 2/4 "), title)
     }
 
     func testSparklineProgressBarAndPlot() {

@@ -19,7 +19,10 @@ struct HeatmapPanel {
         let view = grid.map { $0.scale == .linear } == false && state.heatmapView == .coverage ? "Attention" : state.heatmapView.title
         // With inputs from files, the number of heads is known once a result has come back.
         let headsKnown = (state.session?.spec ?? state.setup).inputs == nil || state.session?.results.isEmpty == false
-        let title = "\(view) · \(row?.label ?? "–")" + (headsKnown ? " · head \(head + 1)/\(heads)" : "")
+        let headPart = headsKnown ? " · head \(head + 1)/\(heads)" : ""
+        // A long label is cut so the head stays in the title (the frame leaves width − 4).
+        let labelRoom = max(4, r.width - 4 - view.count - 3 - headPart.count)
+        let title = "\(view) · \(Text.truncated(row?.label ?? "–", labelRoom))" + headPart
         let inner = Frame(title: title, note: note, focused: focused).draw(into: &buf, r, theme: theme)
         if let message {
             for (i, line) in Text.wrapped(message, inner.width - 2).enumerated() where i < inner.height {
