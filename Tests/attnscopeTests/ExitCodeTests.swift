@@ -101,6 +101,10 @@ final class ExitCodeTests: XCTestCase {
         try assertFails(["run", "--inputs", dir], status: 65, mentions: "sequence length")
         try HeadTensorFixture.tensor(heads: 2, seq: 9, dim: 8, poison: .infinity).write(dir + "/v.npy")
         try assertFails(["run", "--inputs", dir], status: 65, mentions: "v has a non-finite value")
+        // A FIFO is refused at once (opening it for reading would wait for a writer).
+        try FileManager.default.removeItem(atPath: dir + "/v.npy")
+        XCTAssertEqual(mkfifo(dir + "/v.npy", 0o600), 0)
+        try assertFails(["run", "--inputs", dir], status: 65, mentions: "v.npy: not a regular file (a pipe, socket or device)")
         try assertFails(["run", "--inputs", dir + "/q.npy"], status: 65, mentions: "q.npy: is a file; give the directory that holds q.npy")
         try assertFails(["run", "--inputs", dir, "--seq", "9"], status: 64, mentions: "--seq cannot be combined with --inputs")
         try assertFails(["run", "--inputs", dir, "--workload", "llm"], status: 64, mentions: "--workload cannot be combined with --inputs")

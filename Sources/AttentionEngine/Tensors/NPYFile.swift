@@ -48,9 +48,16 @@ public enum NPYFile {
     /// Opens the file, reads and checks its header, and hands `body` the open descriptor,
     /// the layout and the file's size.
     private static func withLayout<T>(path: String, _ body: (Int32, Layout, Int) throws -> T) throws -> T {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // Non-blocking, so a FIFO named q.npy does not hang open(2) (where Ctrl-C cannot
+        // reach) waiting for a writer; only a regular file is read.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw unreadable(path) }
         defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw unreadable(path) }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw EngineError.data("\(path): not a regular file (a \(info.st_mode & S_IFMT == S_IFDIR ? "directory" : "pipe, socket or device"))")
+        }
         let header = try readHeader(fd, path: path)
         let l = try header.bytes.withUnsafeBytes { try layout($0, fileBytes: header.fileSize, name: path) }
         return try body(fd, l, header.fileSize)
