@@ -50,7 +50,9 @@ public struct AttentionInputs: Sendable {
         }
         for (name, t) in [("q", q), ("k", k), ("v", v)] {
             if let bad = t.firstNonFinite() {
-                throw EngineError.data("\(source): \(name) has a non-finite value at [head \(bad.head), row \(bad.row), col \(bad.column)]")
+                // Values are float32 once read: a float64 beyond ±3.4e38 arrives as ±inf.
+                throw EngineError.data("\(source): \(name) has a non-finite value at [head \(bad.head), row \(bad.row), col \(bad.column)] "
+                                       + "(NaN or ±inf, or a float64 value beyond float32's range, ±3.4e38)")
             }
         }
     }
