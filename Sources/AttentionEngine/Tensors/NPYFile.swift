@@ -58,18 +58,16 @@ public enum NPYFile {
         guard info.st_mode & S_IFMT == S_IFREG else {
             throw EngineError.data("\(path): not a regular file (a \(info.st_mode & S_IFMT == S_IFDIR ? "directory" : "pipe, socket or device"))")
         }
-        let header = try readHeader(fd, path: path)
-        let l = try header.bytes.withUnsafeBytes { try layout($0, fileBytes: header.fileSize, name: path) }
-        return try body(fd, l, header.fileSize)
+        let size = Int(info.st_size)
+        let header = try readHeader(fd, size: size, path: path)
+        let l = try header.withUnsafeBytes { try layout($0, fileBytes: size, name: path) }
+        return try body(fd, l, size)
     }
 
-    /// The bytes that hold the header, and the file's size. The 12-byte preamble holds the
-    /// header's length (2 bytes from offset 8 in version 1, 4 after); reading that many more
-    /// bytes covers the header in every version.
-    static func readHeader(_ fd: Int32, path: String) throws -> (bytes: [UInt8], fileSize: Int) {
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw unreadable(path) }
-        let size = Int(info.st_size)
+    /// The bytes that hold the header of the file of `size` bytes open as `fd`. The 12-byte
+    /// preamble holds the header's length (2 bytes from offset 8 in version 1, 4 after);
+    /// reading that many more bytes covers the header in every version.
+    static func readHeader(_ fd: Int32, size: Int, path: String) throws -> [UInt8] {
         func bytes(_ range: Range<Int>) throws -> [UInt8] {
             var out = [UInt8](repeating: 0, count: range.count)
             if out.isEmpty { return out }
@@ -81,7 +79,7 @@ public enum NPYFile {
             let length = prefix[6] == 1 ? Int(prefix[8]) | Int(prefix[9]) << 8 : (0..<4).reduce(0) { $0 | Int(prefix[8 + $1]) << (8 * $1) }
             prefix += try bytes(12..<min(size, 12 + min(length, 1 << 24)))
         }
-        return (prefix, size)
+        return prefix
     }
 
     /// Reads exactly `bytes` bytes at `offset`, or says why not.

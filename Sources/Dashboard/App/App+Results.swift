@@ -25,12 +25,12 @@ extension AppState {
         return selectedIndex(in: rows).map { rows[$0] }
     }
 
-    /// Where the selected row is in `rows` (this state's `visibleRows`, computed once by the
-    /// caller): the row with the selected label, else the first; nil when there are none.
     /// The column the cursor is on among `count` columns: kept where it was, or the last
     /// one when this run has fewer.
     public func resultsColumn(among count: Int) -> Int { min(max(0, resultsColumn), count - 1) }
 
+    /// Where the selected row is in `rows` (this state's `visibleRows`, computed once by the
+    /// caller): the row with the selected label, else the first; nil when there are none.
     func selectedIndex(in rows: [RowState]) -> Int? {
         rows.firstIndex { $0.label == selectedLabel } ?? (rows.isEmpty ? nil : 0)
     }
