@@ -37,7 +37,7 @@ enum ResultTable {
                 case .text(let t): return "\(e.name)=\(t)"
                 case .perHead(let l): return "\(e.name)=" + (l.count <= 16 ? l.joined(separator: ",") : "[\(l.count) values: --json/--csv]")
                 case .perHeadNumbers(let l), .series(let l):
-                    return "\(e.name)=" + (l.count <= 8 ? l.map { ReadableNumbers.value($0, significant: 3, grouped: false) }.joined(separator: ",") : "[\(l.count) values: --json/--csv]")
+                    return "\(e.name)=" + (l.count <= 8 ? ReadableNumbers.list(l, significant: 3) : "[\(l.count) values: --json/--csv]")
                 }
             }
             out += r.label.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + pairs.joined(separator: "  ") + "\n"

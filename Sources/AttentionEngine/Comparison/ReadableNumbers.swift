@@ -46,6 +46,12 @@ public enum ReadableNumbers {
         return grouped ? Self.grouped(n) : String(n)
     }
 
+    /// A list of numbers (per head, per segment) in one cell: each to `significant` digits,
+    /// comma-separated.
+    public static func list(_ xs: [Double], significant: Int) -> String {
+        xs.map { value($0, significant: significant, grouped: false) }.joined(separator: ",")
+    }
+
     /// `x` as an integer when it is a whole number small enough to print exactly (counts
     /// that extras carry as Double), else nil.
     public static func whole(_ x: Double) -> Int? {

@@ -70,7 +70,7 @@ public struct ResultColumn: Sendable {
             case .text(let t)?: t
             case .bool(let b)?: b ? "yes" : "no"
             case .list(let l)?: l.joined(separator: ",")
-            case .numbers(let xs)?: xs.map { ReadableNumbers.value($0, significant: 3, grouped: false) }.joined(separator: ",")
+            case .numbers(let xs)?: ReadableNumbers.list(xs, significant: 3)
             case nil: ""
             }
         }, sortKey: { row in
