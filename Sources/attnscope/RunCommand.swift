@@ -29,12 +29,10 @@ struct RunCommand: ParsableCommand {
             if toStdout.count > 1 {
                 throw EngineError.usage("\(toStdout.joined(separator: " and ")) \(toStdout.count == 2 ? "both" : "all") write to stdout (-): send all but one to a file")
             }
-            let files = [csv, json, exportConfig].compactMap { $0 }.filter { $0 != "-" }
-            for path in files { try AtomicFile.checkDestination(path) }
-            if Set(files.map { URL(fileURLWithPath: $0).standardizedFileURL.path }).count < files.count {
-                throw EngineError.usage("--csv, --json and --export-config name the same file: give each its own")
-            }
-            try OutputDirectory.checkDistinct(labels: spec.methods.map(\.label), outputs: saveOutputs, maps: saveMaps)
+            let files = [("--csv", csv), ("--json", json), ("--export-config", exportConfig)]
+                .compactMap { flag, path in path.flatMap { $0 == "-" ? nil : (flag: flag, path: $0) } }
+            for f in files { try AtomicFile.checkDestination(f.path) }
+            try OutputDirectory.checkDistinct(files: files, labels: spec.methods.map(\.label), outputs: saveOutputs, maps: saveMaps)
             for dir in [saveOutputs, saveMaps].compactMap({ $0 }) { try OutputDirectory.create(dir) }
             if exportConfig != nil { try PatternConfig.checkExportable(spec.methods) }
             let cancellation = CancellationFlag()
@@ -80,26 +78,32 @@ enum OutputDirectory {
         try AtomicFile.checkWritable(directory: dir, for: dir)
     }
 
-    /// Refuses two files of `--save-outputs` and `--save-maps` that would land on one path
-    /// (labels `a/b` and `a_b`, or a label `attention` whose output sits beside the
-    /// attention map), before the run rather than one silently overwriting the other.
-    /// Every map a variant may write is counted, as which ones it writes is known only after.
-    static func checkDistinct(labels: [String], outputs: String?, maps: String?) throws {
-        var writer: [String: String] = [:]
-        func plan(_ dir: String?, _ file: String, _ what: String) throws {
+    /// Refuses two of a run's files that are one file, before the run rather than one
+    /// silently overwriting the other: `--csv`/`--json`/`--export-config` naming one path,
+    /// labels that make one file name (`a/b` and `a_b`), a label `attention` whose output
+    /// sits beside the attention map. Every map a variant may write is counted, as which
+    /// ones it writes is known only after the run.
+    static func checkDistinct(files: [(flag: String, path: String)], labels: [String], outputs: String?, maps: String?) throws {
+        var writer: [String: (what: String, variant: Bool)] = [:]
+        func plan(_ dir: String?, _ file: String, _ what: String, variant: Bool) throws {
             guard let dir else { return }
             let path = URL(fileURLWithPath: dir).resolvingSymlinksInPath().appendingPathComponent(file).path
             if let other = writer[path] {
-                throw EngineError.usage("\(other) and \(what) would both be written to \(path): give the variant another label (label=NAME)")
+                let remedy = variant || other.variant ? "give the variant another label (label=NAME)" : "give each its own"
+                throw EngineError.usage("\(other.what) and \(what) name the same file, \(path): \(remedy)")
             }
-            writer[path] = what
+            writer[path] = (what, variant)
         }
-        try plan(maps, "attention.npy", "the attention map")
+        for f in files {
+            let url = URL(fileURLWithPath: f.path)
+            try plan(url.deletingLastPathComponent().path, url.lastPathComponent, f.flag, variant: false)
+        }
+        try plan(maps, "attention.npy", "the attention map", variant: false)
         for label in labels {
             let name = fileName(label)
-            try plan(outputs, name + ".npy", "the output of '\(label)'")
-            try plan(maps, name + ".coverage.npy", "the coverage map of '\(label)'")
-            try plan(maps, name + ".approximate.npy", "the approximate-coverage map of '\(label)'")
+            try plan(outputs, name + ".npy", "the output of '\(label)'", variant: true)
+            try plan(maps, name + ".coverage.npy", "the coverage map of '\(label)'", variant: true)
+            try plan(maps, name + ".approximate.npy", "the approximate-coverage map of '\(label)'", variant: true)
         }
     }
 

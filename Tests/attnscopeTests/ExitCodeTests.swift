@@ -162,10 +162,12 @@ final class ExitCodeTests: XCTestCase {
         }
         // Two files of one run that would land on one path.
         for (args, mention) in [(["--method", "flash:label=a/b", "--method", "flash:label=a_b", "--save-maps", dir + "/m"],
-                                 "the coverage map of 'a/b' and the coverage map of 'a_b' would both be written to \(dir)/m/a_b.coverage.npy"),
+                                 "the coverage map of 'a/b' and the coverage map of 'a_b' name the same file, \(dir)/m/a_b.coverage.npy"),
                                 (["--inputs", projectFile("presets/data/minilm-layer2"), "--method", "dense:label=attention",
                                   "--save-outputs", dir + "/d", "--save-maps", dir + "/d"],
-                                 "the attention map and the output of 'attention' would both be written to \(dir)/d/attention.npy")] {
+                                 "the attention map and the output of 'attention' name the same file, \(dir)/d/attention.npy"),
+                                (["--csv", dir + "/attention.npy", "--save-maps", dir + "/."],
+                                 "--csv and the attention map name the same file, \(dir)/attention.npy: give each its own")] {
             let command = args.contains("--inputs") ? ["run", "--repeat", "1", "--warmup", "0"] : small
             try assertFails(command + args, status: 64, mentions: mention)
         }
