@@ -61,9 +61,12 @@ struct RunCommand: ParsableCommand {
         // The exact attention map the dashboard's heatmap draws; with a variant's coverage it
         // gives the "missed" view too (attention × (1 − coverage), per cell).
         if let dir = saveMaps { try NPYFile.write(result.attentionMap.tensor, to: "\(dir)/attention.npy") }
+        let matrices = saveOutputs != nil ? try InputPreparation.outputsAreMatrices(result.spec) : false
         for v in result.variants {
             let name = OutputDirectory.fileName(v.row.label)
-            if let dir = saveOutputs, let out = v.output { try NPYFile.write(out, to: "\(dir)/\(name).npy") }
+            if let dir = saveOutputs, let out = v.output {
+                try NPYFile.write(out, to: "\(dir)/\(name).npy", squeezeSingleHead: matrices)
+            }
             if let dir = saveMaps, let map = v.coverage { try NPYFile.write(map.tensor, to: "\(dir)/\(name).coverage.npy") }
             if let dir = saveMaps, let map = v.approximateCoverage { try NPYFile.write(map.tensor, to: "\(dir)/\(name).approximate.npy") }
         }

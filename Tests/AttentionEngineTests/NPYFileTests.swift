@@ -146,6 +146,9 @@ final class NPYFileTests: XCTestCase {
         try NPYFile.write(t, to: dir + "/o.npy")
         try NPYFile.write(t, to: dir + "/o.npy")  // overwrite goes through rename too
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["o.npy"])
+        XCTAssertEqual(try NPYFile.rank(path: dir + "/o.npy"), 3)
+        try NPYFile.write(t, to: dir + "/o.npy", squeezeSingleHead: true)
+        XCTAssertEqual(try NPYFile.rank(path: dir + "/o.npy"), 2)
         XCTAssertThrowsError(try NPYFile.write(t, to: dir + "/missing/o.npy")) { error in
             XCTAssertEqual((error as? EngineError)?.kind, .usage)
         }

@@ -33,15 +33,19 @@ final class NumpyCrossCheckTests: XCTestCase {
         """
 
     /// float64 attention with GQA and the causal mask, then the error on the rows attnscope
-    /// checked (k rows evenly spaced including first and last, rounded half up).
+    /// checked (k rows evenly spaced including first and last, rounded half up), and whether
+    /// the output has the inputs' layout ([N, D] inputs are one head).
     static let check = """
         import sys, json, math, numpy as np
         d, out, k = sys.argv[1], sys.argv[2], int(sys.argv[3])
         q = np.load(d + '/q.npy').astype(np.float64)
         kk = np.load(d + '/k.npy').astype(np.float32).astype(np.float64)
         v = np.load(d + '/v.npy').astype(np.float32).astype(np.float64)
-        H, N, D = q.shape; g = H // kk.shape[0]
         o = np.load(out).astype(np.float64)
+        shape_ok = o.shape == q.shape
+        if q.ndim == 2: q, kk, v = q[None], kk[None], v[None]
+        o = o.reshape(q.shape)
+        H, N, D = q.shape; g = H // kk.shape[0]
         ref = np.empty_like(q)
         for h in range(H):
             s = q[h] @ kk[h // g].T / math.sqrt(D)
@@ -50,7 +54,7 @@ final class NumpyCrossCheckTests: XCTestCase {
             ref[h] = p @ v[h // g]
         rows = sorted({int(math.floor(j * (N - 1) / (k - 1) + 0.5)) for j in range(k)})
         e = o[:, rows] - ref[:, rows]
-        print(json.dumps({"rel_l2_all": float(np.linalg.norm(o - ref) / np.linalg.norm(ref)),
+        print(json.dumps({"shape_ok": shape_ok, "rel_l2_all": float(np.linalg.norm(o - ref) / np.linalg.norm(ref)),
                           "rmse_rows": float(np.sqrt(np.mean(e ** 2))), "rows": len(rows)}))
         """
 
@@ -94,6 +98,7 @@ final class NumpyCrossCheckTests: XCTestCase {
         XCTAssertEqual(row["kv_heads"] as? Int, 2)
         let numpy = try JSONSerialization.jsonObject(with: Data(
             try python(Self.check, [dir, dir + "/out/flash-small-tiles.npy", "37"]).utf8)) as! [String: Double]
+        XCTAssertEqual(numpy["shape_ok"], 1)
         XCTAssertLessThanOrEqual(numpy["rel_l2_all"]!, 1e-5)
         XCTAssertEqual(row["reference_rows"] as? Int, Int(numpy["rows"]!))
         let reported = row["rmse"] as! Double
@@ -105,5 +110,23 @@ final class NumpyCrossCheckTests: XCTestCase {
         XCTAssertEqual(map["nan_ok"] as? Bool, true, "NaN exactly in the grid rows with no checked row: \(map)")
         XCTAssertEqual(map["checked_grid_rows"] as? Int, 4 * 37)
         XCTAssertLessThanOrEqual(map["max_abs"] as! Double, 1e-6, "\(map)")
+    }
+
+    /// One head given as [N, D] files comes back as an [N, D] output, as README promises
+    /// ("outputs use the same layout"), and with the same values.
+    func testMatrixInputsGiveMatrixOutputs() throws {
+        let dir = try temporaryDirectory()
+        _ = try python("""
+            import sys, numpy as np
+            d = sys.argv[1]; r = np.random.default_rng(6)
+            for name in 'qkv': np.save(d + '/' + name + '.npy', r.standard_normal((70, 16)).astype(np.float32))
+            """, [dir])
+        let r = try Attnscope.run(["run", "--inputs", dir, "--method", "flash", "--repeat", "1", "--warmup", "0",
+                                   "--save-outputs", dir + "/out"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let numpy = try JSONSerialization.jsonObject(with: Data(
+            try python(Self.check, [dir, dir + "/out/flash.npy", "70"]).utf8)) as! [String: Double]
+        XCTAssertEqual(numpy["shape_ok"], 1, "the output of [70, 16] inputs must be [70, 16]")
+        XCTAssertLessThanOrEqual(numpy["rel_l2_all"]!, 1e-5)
     }
 }

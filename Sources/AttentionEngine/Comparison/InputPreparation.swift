@@ -29,6 +29,13 @@ public enum InputPreparation {
         return AttentionShape(seq: qs.seq, heads: qs.heads, kvHeads: ks.heads, headDim: qs.headDim)
     }
 
+    /// Whether outputs are saved as [N, D]: when q.npy is one, so that saved outputs have
+    /// the layout of the inputs they came from.
+    public static func outputsAreMatrices(_ spec: RunSpec) throws -> Bool {
+        guard let dir = spec.inputs else { return false }
+        return try NPYFile.rank(path: files(in: dir).q) == 2
+    }
+
     /// The run-level rotation, nil when positions are not encoded (`--rope none`).
     static func rotation(_ rope: RopeSettings, headDim: Int) -> RotaryEmbedding? {
         rope.mode == .standard ? RotaryEmbedding(standard: rope, headDim: headDim) : nil

@@ -45,6 +45,11 @@ public enum NPYFile {
         try withLayout(path: path) { _, l, _ in AttentionShape(seq: l.seq, heads: l.heads, kvHeads: l.heads, headDim: l.dim) }
     }
 
+    /// 2 for an [N, D] array, 3 for [H, N, D], from the header alone.
+    public static func rank(path: String) throws -> Int {
+        try withLayout(path: path) { _, l, _ in l.rank }
+    }
+
     /// Opens the file, reads and checks its header, and hands `body` the open descriptor,
     /// the layout and the file's size.
     private static func withLayout<T>(path: String, _ body: (Int32, Layout, Int) throws -> T) throws -> T {
@@ -124,7 +129,7 @@ public enum NPYFile {
     }
 
     /// Where an array's values start and how they are stored, as its header says.
-    struct Layout { var heads, seq, dim, width, payload: Int; var count: Int { heads * seq * dim } }
+    struct Layout { var rank, heads, seq, dim, width, payload: Int; var count: Int { heads * seq * dim } }
 
     /// Parses and checks the header at the start of `bytes`; `fileBytes` is the whole file's
     /// size (`bytes` may hold only the header), against which the payload is checked.
@@ -175,7 +180,7 @@ public enum NPYFile {
         guard fileBytes - payload >= needed else {
             throw fail("truncated data: shape \(shapeText(shape)) needs \(needed) bytes, file has \(fileBytes - payload)")
         }
-        return Layout(heads: heads, seq: seq, dim: dim, width: width, payload: payload)
+        return Layout(rank: shape.count, heads: heads, seq: seq, dim: dim, width: width, payload: payload)
     }
 
     static func unreadable(_ path: String) -> EngineError {
