@@ -106,6 +106,13 @@ final class ExitCodeTests: XCTestCase {
         XCTAssertEqual(mkfifo(dir + "/v.npy", 0o600), 0)
         try assertFails(["run", "--inputs", dir], status: 65, mentions: "v.npy: not a regular file (a pipe, socket or device)")
         try assertFails(["run", "--inputs", dir + "/q.npy"], status: 65, mentions: "q.npy: is a file; give the directory that holds q.npy")
+        // Presets, configs and factor files say why they cannot be read, the same way.
+        for (path, why) in [(dir + "/nope.json", "no such file"), (dir, "is a directory, not a file"),
+                            (dir + "/v.npy", "not a regular file (a pipe, socket or device)")] {
+            try assertFails(["run", "--preset", path], status: 65, mentions: "preset \(path): \(why)")
+            try assertFails(["run", "--method", "minference:config=\(path)"], status: 65, mentions: "config \(path): \(why)")
+            try assertFails(["run", "--method", "longrope:factors=\(path)"], status: 65, mentions: "factors \(path): \(why)")
+        }
         try assertFails(["run", "--inputs", dir, "--seq", "9"], status: 64, mentions: "--seq cannot be combined with --inputs")
         try assertFails(["run", "--inputs", dir, "--workload", "llm"], status: 64, mentions: "--workload cannot be combined with --inputs")
         // A preset's inputs fix the shape just as --inputs does.

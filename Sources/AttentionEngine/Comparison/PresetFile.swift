@@ -5,9 +5,7 @@ import Foundation
 /// directory (see `RunSpec.resolvingPaths`).
 public enum PresetFile {
     public static func load(_ path: String) throws -> RunSpec {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw EngineError.data("preset \(path): \(FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")")
-        }
+        let data = try FileManager.default.contents(atPath: path, naming: "preset \(path)")
         return try decode(data, name: path).resolvingPaths(against: URL(fileURLWithPath: path).deletingLastPathComponent().path)
     }
 

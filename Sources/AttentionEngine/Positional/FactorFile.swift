@@ -13,7 +13,7 @@ import Foundation
 public enum FactorFile {
     public static func load(_ path: String) throws -> LongRoPEFactors {
         let source = "factors \(path)"
-        return try parse(JSONFieldReader.contents(of: path, source: source), source: source)
+        return try parse(FileManager.default.contents(atPath: path, naming: source), source: source)
     }
 
     public static func parse(_ data: Data, source: String) throws -> LongRoPEFactors {

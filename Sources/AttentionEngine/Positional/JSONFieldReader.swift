@@ -14,14 +14,6 @@ struct JSONFieldReader {
         }
     }
 
-    /// Reads a file, naming it when missing.
-    static func contents(of path: String, source: String) throws -> Data {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw EngineError.data("\(source): \(FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")")
-        }
-        return data
-    }
-
     func fail(_ field: String, _ reason: String) -> EngineError {
         .data("\(source): field '\(field)' \(reason)")
     }

@@ -15,7 +15,7 @@ public enum ModelRopeConfig {
 
     public static func load(_ path: String) throws -> RopeScaling {
         let source = "config \(path)"
-        return try parse(JSONFieldReader.contents(of: path, source: source), source: source)
+        return try parse(FileManager.default.contents(atPath: path, naming: source), source: source)
     }
 
     public static func parse(_ data: Data, source: String) throws -> RopeScaling {

@@ -40,10 +40,7 @@ public struct PatternConfig: Sendable, Equatable {
 
     /// Reads layer `layer` of the file at `path`; the whole file must be well formed.
     public static func load(path: String, layer: Int) throws -> PatternConfig {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw EngineError.data("config \(path): cannot read the file")
-        }
-        let layers = try parse(data, source: path)
+        let layers = try parse(FileManager.default.contents(atPath: path, naming: "config \(path)"), source: path)
         guard layer < layers.count else {
             throw EngineError.usage("method 'minference': layer=\(layer) but config \(path) has \(layers.count) layer(s) (0…\(max(0, layers.count - 1)))")
         }
