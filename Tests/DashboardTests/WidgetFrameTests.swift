@@ -17,6 +17,10 @@ final class WidgetFrameTests: XCTestCase {
         assertFrame(draw(30, 14) { SetupPanel(state: app.state).draw(into: &$0, $1, theme: .colour) }, "setup-editing")
         Fixtures.keys(app, .escape, .down, .down, .down)
         assertFrame(draw(30, 14) { SetupPanel(state: app.state).draw(into: &$0, $1, theme: .colour) }, "setup-choice")
+        // A value too long to fit with its arrows is cut; the arrows stay.
+        Fixtures.keys(app, .down, .down)
+        let rope = draw(30, 14) { SetupPanel(state: app.state).draw(into: &$0, $1, theme: .colour) }.line(8)
+        XCTAssertEqual(rope, "│ rope           ‹ auto (… › │")
     }
 
     func testMethodsPanel() {

@@ -25,7 +25,8 @@ struct SetupPanel {
                 continue
             }
             var text = field.text(state.setup)
-            if field.isChoice && selected && focused { text = "‹ " + text + " ›" }
+            // The arrows say the value cycles, so a long value is cut, not them.
+            if field.isChoice && selected && focused { text = "‹ " + Text.truncated(text, valueWidth - 4) + " ›" }
             buf.put(Text.right(text, valueWidth), x: valueX, y: y, style: rowStyle)
         }
     }
