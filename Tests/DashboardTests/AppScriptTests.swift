@@ -317,6 +317,7 @@ final class AppScriptTests: XCTestCase {
         Fixtures.keys(app, .tab, .char("a"))
         guard case .picker(let picker)? = app.state.modal else { return XCTFail("a opens the method list") }
         XCTAssertEqual(picker.items.map(\.name), MethodRegistry.all.map(\.name))
+        XCTAssertEqual(picker.title, "Add a variant of which method?")
         let flash = MethodRegistry.all.firstIndex { $0.name == "flash" }!
         for _ in 0..<flash { Fixtures.keys(app, .down) }
         Fixtures.keys(app, .enter)
@@ -333,6 +334,11 @@ final class AppScriptTests: XCTestCase {
         Fixtures.keys(app, .enter)
         XCTAssertEqual(app.state.variants.last?.spec.params, ["tile_q": "32"])
         XCTAssertEqual(app.state.variants.last?.spec.label, "flash-32", "a derived label follows the values")
+        // A choice key's help is a sentence, then its choices.
+        Fixtures.keys(app, .down, .down)
+        let screen = (0..<24).map { Screen.render(app.state, theme: .colour, now: 0).line($0) }.joined(separator: "\n")
+        XCTAssertTrue(screen.contains("float32. Choices (←/→): fp32, bf16, fp16, fp8."), screen)
+        Fixtures.keys(app, .up, .up)
         // Renaming to a taken label is refused.
         Fixtures.keys(app, .up, .enter, .ctrl("u"))
         Fixtures.type(app, "dense")

@@ -6,7 +6,7 @@ import AttentionEngine
 extension App {
     func openMethodPicker() {
         let methods = MethodRegistry.all
-        state.modal = .picker(Picker(purpose: .addMethod(methods.map(\.name)), title: "Add a variant of",
+        state.modal = .picker(Picker(purpose: .addMethod(methods.map(\.name)), title: "Add a variant of which method?",
                                      items: methods.map { ($0.name, $0.summary) }, cursor: 0))
     }
 

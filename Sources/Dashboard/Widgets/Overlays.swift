@@ -177,7 +177,7 @@ struct MethodFormOverlay {
         let keys = descriptor?.keys ?? []
         let width = min(area.width - 4, 84)
         let help = form.cursor == 0 ? "Names the row in the table and in CSV/JSON (empty: derived from the values)."
-            : keys[form.cursor - 1].help + (keys[form.cursor - 1].choices.map { " Choices: " + $0.joined(separator: ", ") + " (←/→)." } ?? "")
+            : keys[form.cursor - 1].help + "." + (keys[form.cursor - 1].choices.map { " Choices (←/→): " + $0.joined(separator: ", ") + "." } ?? "")
         let helpLines = Text.wrapped(help, width - 4)
         let errorLines = form.error.map { Text.wrapped($0, width - 4) } ?? []
         let height = min(area.height, keys.count + 1 + helpLines.count + errorLines.count + 3)
