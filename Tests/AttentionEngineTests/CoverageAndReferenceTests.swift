@@ -17,17 +17,23 @@ final class CoverageAndReferenceTests: XCTestCase {
         }
     }
 
-    func testFlashCoverageIsTheWholeCausalTriangle() throws {
+    /// Exact methods cover every allowed entry: `--save-maps` writes their map too, so a
+    /// user can set any method's coverage beside flash's and dense's.
+    func testExactMethodsCoverTheWholeCausalTriangle() throws {
         let inputs = randomInputs(seq: 301, heads: 2, dim: 16)
-        let map = try XCTUnwrap(FlashAttention(tileQ: 32, tileK: 48).run(inputs, context: RunContext(threads: 2)).coverage)
-        XCTAssertEqual(map.grid, 256)
-        for h in 0..<2 { for r in 0..<map.grid { for c in 0..<map.grid {
-            let v = map.value(head: h, row: r, col: c)
-            if c > r { XCTAssertTrue(v.isNaN, "above the diagonal nothing is allowed") } else { XCTAssertEqual(v, 1, accuracy: 1e-6) }
-        } } }
-        let nonCausal = randomInputs(seq: 100, heads: 1, dim: 16, causal: false)
-        let full = try XCTUnwrap(FlashAttention().run(nonCausal, context: RunContext(threads: 1)).coverage)
-        XCTAssertTrue(full.values.allSatisfy { $0 == 1 })
+        let methods: [(String, any AttentionMethod)] = [("flash", FlashAttention(tileQ: 32, tileK: 48)), ("dense", DenseAttention()),
+                                                        ("dense bf16", DenseAttention(precision: .bf16))]
+        for (name, method) in methods {
+            let map = try XCTUnwrap(method.run(inputs, context: RunContext(threads: 2)).coverage, name)
+            XCTAssertEqual(map.grid, 256)
+            for h in 0..<2 { for r in 0..<map.grid { for c in 0..<map.grid {
+                let v = map.value(head: h, row: r, col: c)
+                if c > r { XCTAssertTrue(v.isNaN, "\(name): above the diagonal nothing is allowed") } else { XCTAssertEqual(v, 1, accuracy: 1e-6, name) }
+            } } }
+            let nonCausal = randomInputs(seq: 100, heads: 1, dim: 16, causal: false)
+            let full = try XCTUnwrap(method.run(nonCausal, context: RunContext(threads: 1)).coverage, name)
+            XCTAssertTrue(full.values.allSatisfy { $0 == 1 }, name)
+        }
     }
 
     func testCoverageTallyCountsPartialCells() {

@@ -66,6 +66,13 @@ final class WidgetFrameTests: XCTestCase {
         assertFrame(draw(50, 14) { HeatmapPanel(state: app.state).draw(into: &$0, $1, theme: .colour) }, "heatmap-attention")
         Fixtures.keys(app, .char("v"), .char("]"))
         assertFrame(draw(50, 14) { HeatmapPanel(state: app.state).draw(into: &$0, $1, theme: .monochrome) }, "heatmap-missed-mono")
+        // A variant that computed every allowed entry (dense) shows, in the coverage view,
+        // the attention it computed rather than a flat map.
+        Fixtures.keys(app, .char("v"), .up)
+        XCTAssertEqual(app.state.selectedLabel, "dense")
+        let exact = draw(50, 14) { HeatmapPanel(state: app.state).draw(into: &$0, $1, theme: .colour) }.line(0)
+        XCTAssertTrue(exact.contains("Attention · dense · head 2/4 ─ exact: all com…"), exact)
+        Fixtures.keys(app, .down)
         // A long label is cut with "…" so the head stays in the title.
         let label = try XCTUnwrap(app.state.selectedLabel)
         app.state.session?.rows.indices.forEach { i in

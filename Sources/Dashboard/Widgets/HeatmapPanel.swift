@@ -60,13 +60,17 @@ struct HeatmapPanel {
         switch state.heatmapView {
         case .coverage:
             guard row.result != nil else { return (nil, "", noResults) }
-            guard let map = row.coverage else {
-                // Exact methods compute every allowed entry and record no map: show what they computed.
-                guard let attention = session.attentionMap else { return (nil, "", "\(row.label) records no coverage map.") }
+            // A head that computed every allowed entry (exact methods; also a sparse pattern
+            // that selects everything) has a flat map that says nothing: show what it
+            // computed, the exact attention. Flash on a streamed run's reference rows records
+            // no map, and computes every allowed entry of those rows.
+            let complete = row.computedShares.map { $0[head] >= 1 } ?? true
+            if complete || row.coverage == nil, let attention = session.attentionMap {
                 let causal = row.result?.causal ?? session.spec.causal
                 return (HeatGrid.attention(attention, head: head, rows: size.rows, cols: size.cols, causal: causal),
                         "exact: all computed", nil)
             }
+            guard let map = row.coverage else { return (nil, "", "\(row.label) records no coverage map.") }
             let g = HeatGrid.coverage(map, head: head, rows: size.rows, cols: size.cols)
             let share = row.computedShares.map { String(format: "mean %.1f%%", $0[head] * 100) } ?? ""
             return (g, share, nil)

@@ -88,7 +88,7 @@ enum Fixtures {
         send(.variantStarted(label: "dense"))
         send(.progress(label: "dense", fraction: 0.5))
         send(.result(VariantResult(row: row("dense", method: "dense", latency: 412.5, flops: 4 * 128 * 4 * 4096 * 4097 / 2, rmse: 4.5e-8),
-                                   coverage: nil, output: nil)))
+                                   coverage: coverage(), output: nil)))
         send(.variantStarted(label: "flash-64"))
         // The second variant reports like a sparse method would: fewer FLOPs, a gap in its
         // coverage, recall below 1 (the numbers are fixed, not measured).

@@ -41,6 +41,7 @@ public struct DenseAttention: AttentionMethod {
         var out = HeadTensor(heads: h, seq: n, dim: d)
         let entries = Atomic<Int>(0)
         let done = Atomic<Int>(0)
+        let coverage = CoverageRecorder(heads: h, seq: n)
         let scale = 1 / Float(d).squareRoot()
         out.withSharedPointer { o in
         inputs.withPointers { p in
@@ -52,6 +53,7 @@ public struct DenseAttention: AttentionMethod {
                 var row = [Float](repeating: 0, count: n)
                 var acc = [Float](repeating: 0, count: d)
                 var visited = 0
+                var tally = coverage.tally(head: head)
                 for i in r0..<min(r0 + rowBlock, n) {
                     let q = qp.base + (head * n + i) * d
                     let keys = FlopCount.allowedKeys(row: i, seq: n, causal: causal)
@@ -73,7 +75,9 @@ public struct DenseAttention: AttentionMethod {
                     let dst = o.base + (head * n + i) * d
                     for c in 0..<d { dst[c] = acc[c] }
                     visited += keys
+                    tally.add(row: i, cols: 0..<keys)
                 }
+                coverage.merge(tally)
                 entries.add(visited, ordering: .relaxed)
                 context.progress(Double(done.add(1, ordering: .relaxed).newValue) / Double(h * blocks))
             }
@@ -82,6 +86,6 @@ public struct DenseAttention: AttentionMethod {
         // Scratch: one score row and one accumulator per worker.
         let memory = min(context.threads, h * blocks) * (n + d) * MemoryLayout<Float>.size
         return MethodOutput(output: out, flops: entries.load(ordering: .relaxed) * FlopCount.perEntry(headDim: d),
-                            memoryBytes: memory)
+                            memoryBytes: memory, coverage: coverage.finish(causal: causal))
     }
 }

@@ -41,6 +41,7 @@ struct LowPrecisionDense {
         var out = HeadTensor(heads: h, seq: n, dim: d)
         let entries = Atomic<Int>(0)
         let done = Atomic<Int>(0)
+        let coverage = CoverageRecorder(heads: h, seq: n)
         let sqrtD = Float(d).squareRoot()
         kt.withSharedPointer { ktp in
         vt.withSharedPointer { vtp in
@@ -71,9 +72,11 @@ struct LowPrecisionDense {
                 MicroKernels.multiply(a: qBlock, lda: dPad, b: ktp.base + kvh * dPad * nPad, ldb: nPad, c: sBlock, ldc: nPad,
                                       m: rb, k: dPad, n: width, accumulate: false)
                 var visited = 0
+                var tally = coverage.tally(head: head)
                 for i in 0..<rows {
                     let allowed = FlopCount.allowedKeys(row: r0 + i, seq: n, causal: causal)
                     visited += allowed
+                    tally.add(row: r0 + i, cols: 0..<allowed)
                     Self.softmaxRow(sBlock + i * nPad, allowed: allowed, width: width, format: format)
                 }
                 // O = r(P·Ṽ); masked probabilities are zero.
@@ -84,6 +87,7 @@ struct LowPrecisionDense {
                     dst.update(from: oBlock + i * dPad, count: d)
                     format.round(dst, count: d)
                 }
+                coverage.merge(tally)
                 entries.add(visited, ordering: .relaxed)
                 context.progress(Double(done.add(1, ordering: .relaxed).newValue) / Double(h * blocks))
             }
@@ -93,7 +97,7 @@ struct LowPrecisionDense {
         let perWorker = (rb * nPad + 2 * rb * dPad) * MemoryLayout<Float>.size
         let memory = kt.byteCount + vt.byteCount + min(context.threads, h * blocks) * perWorker
         return MethodOutput(output: out, flops: entries.load(ordering: .relaxed) * FlopCount.perEntry(headDim: d),
-                            memoryBytes: memory, extras: [ResultExtra("numerics", .text("\(format) standard"))])
+                            memoryBytes: memory, coverage: coverage.finish(causal: causal), extras: [ResultExtra("numerics", .text("\(format) standard"))])
     }
 
     /// One row of scores (float32 GEMM output) → r(S) → r(softmax) over the first `allowed`
