@@ -108,10 +108,13 @@ extension App {
     /// rejects the value or the label is taken.
     func setFormRow(_ row: Int, to value: String?, variant: Int, keys: [ParameterKey]) throws {
         var spec = state.variants[variant].spec
+        var typed = state.variants[variant].labelTyped
         if row == 0 {
+            // Enter on the label unchanged keeps it as it was, derived or typed.
+            if value != spec.label { typed = value != nil }
             spec.label = value ?? MethodSpec.defaultLabel(method: spec.method, params: spec.params)
         } else {
-            let derived = App.isDerived(spec.label, from: MethodSpec.defaultLabel(method: spec.method, params: spec.params))
+            let derived = !typed && App.isDerived(spec.label, from: MethodSpec.defaultLabel(method: spec.method, params: spec.params))
             spec.params[keys[row - 1].name] = value
             if derived { spec.label = uniqueLabel(MethodSpec.defaultLabel(method: spec.method, params: spec.params), excluding: variant) }
         }
@@ -120,6 +123,7 @@ extension App {
             throw EngineError.usage("another variant is already labelled '\(spec.label)'")
         }
         state.variants[variant].spec = spec
+        state.variants[variant].labelTyped = typed
     }
 
     /// Whether `label` is `base` as `uniqueLabel` made it, `base` or `base-2`, `base-3`, …

@@ -36,6 +36,9 @@ public enum HeatmapView: CaseIterable, Sendable {
 public struct Variant: Equatable, Sendable {
     public var spec: MethodSpec
     public var enabled: Bool
+    /// The user typed the label in the form: it stays as typed when the values change, even
+    /// if it looks derived (`flash-3`). Labels from a preset are judged by `App.isDerived`.
+    public var labelTyped = false
 }
 
 /// A comparison or sweep from start to end.
