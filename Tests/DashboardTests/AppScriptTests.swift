@@ -367,6 +367,7 @@ final class AppScriptTests: XCTestCase {
         try app.setFormRow(0, to: "mine-2", variant: 3, keys: keys)
         try app.setFormRow(tileQ, to: "16", variant: 3, keys: keys)
         XCTAssertEqual(app.state.variants[3].spec.label, "mine-2", "a typed label stays")
+        try app.setFormRow(tileQ, to: nil, variant: 3, keys: keys)
         try app.setFormRow(0, to: "flash-3", variant: 3, keys: keys)
         try app.setFormRow(tileQ, to: "32", variant: 3, keys: keys)
         XCTAssertEqual(app.state.variants[3].spec.label, "flash-3", "a typed label stays, even one that looks derived")
