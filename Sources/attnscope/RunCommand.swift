@@ -35,6 +35,8 @@ struct RunCommand: ParsableCommand {
             try OutputDirectory.checkDistinct(files: files, labels: spec.methods.map(\.label), outputs: saveOutputs, maps: saveMaps)
             for dir in [saveOutputs, saveMaps].compactMap({ $0 }) { try OutputDirectory.create(dir) }
             if exportConfig != nil { try PatternConfig.checkExportable(spec.methods) }
+            // Read before the run, as the inputs are: saved outputs keep q.npy's layout.
+            let matrices = saveOutputs != nil ? try InputPreparation.outputsAreMatrices(spec) : false
             let cancellation = CancellationFlag()
             let interrupt = InterruptHandler { cancellation.cancel() }
             defer { interrupt.restore() }
@@ -42,13 +44,13 @@ struct RunCommand: ParsableCommand {
             let result = try ComparisonRunner(spec: spec, keepOutputs: saveOutputs != nil)
                 .run(cancellation: cancellation) { progress.show($0) }
             progress.clear()
-            try write(result)
+            try write(result, outputsAsMatrices: matrices)
         } catch {
             throw reportedExit(error)
         }
     }
 
-    func write(_ result: ComparisonReport) throws {
+    func write(_ result: ComparisonReport, outputsAsMatrices matrices: Bool) throws {
         let stdoutTaken = [csv, json, exportConfig].contains("-")
         if !stdoutTaken { StandardStreams.output(ResultTable.render(result)) }
         /// `-` is stdout (at most one destination may be); anything else a file, written atomically.
@@ -61,7 +63,6 @@ struct RunCommand: ParsableCommand {
         // The exact attention map the dashboard's heatmap draws; with a variant's coverage it
         // gives the "missed" view too (attention × (1 − coverage), per cell).
         if let dir = saveMaps { try NPYFile.write(result.attentionMap.tensor, to: "\(dir)/attention.npy") }
-        let matrices = saveOutputs != nil ? try InputPreparation.outputsAreMatrices(result.spec) : false
         for v in result.variants {
             let name = OutputDirectory.fileName(v.row.label)
             if let dir = saveOutputs, let out = v.output {
