@@ -101,7 +101,7 @@ final class NPYFileTests: XCTestCase {
         }
         let directory = try temporaryDirectory()
         XCTAssertThrowsError(try NPYFile.read(path: directory)) { error in
-            XCTAssertEqual((error as? EngineError)?.message, "\(directory): not a regular file (a directory)")
+            XCTAssertEqual((error as? EngineError)?.message, "\(directory): is a directory, not a file")
         }
     }
 

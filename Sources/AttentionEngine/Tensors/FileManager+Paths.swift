@@ -12,10 +12,22 @@ extension FileManager {
     /// so a FIFO or device is refused at once rather than waited on.
     func contents(atPath path: String, naming source: String) throws -> Data {
         if let data = contents(atPath: path) { return data }
+        throw EngineError.data("\(source): \(whyUnreadable(atPath: path))")
+    }
+
+    /// Why `path` cannot be read as a file, in the words every file error uses.
+    func whyUnreadable(atPath path: String) -> String {
         var info = stat()
-        let why = stat(path, &info) != 0 ? (errno == ENOENT ? "no such file" : "cannot be read")
-            : info.st_mode & S_IFMT == S_IFDIR ? "is a directory, not a file"
-            : info.st_mode & S_IFMT == S_IFREG ? "cannot be read" : "not a regular file (a pipe, socket or device)"
-        throw EngineError.data("\(source): \(why)")
+        guard stat(path, &info) == 0 else { return errno == ENOENT ? "no such file" : "cannot be read" }
+        return FileManager.whyUnreadable(mode: info.st_mode)
+    }
+
+    /// The same, from a file's mode (`st_mode`) when its type is what is wrong.
+    static func whyUnreadable(mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFDIR: "is a directory, not a file"
+        case S_IFREG: "cannot be read"
+        default: "not a regular file (a pipe, socket or device)"
+        }
     }
 }

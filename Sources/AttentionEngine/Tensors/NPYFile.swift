@@ -56,12 +56,12 @@ public enum NPYFile {
         // Non-blocking, so a FIFO named q.npy does not hang open(2) (where Ctrl-C cannot
         // reach) waiting for a writer; only a regular file is read.
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard fd >= 0 else { throw unreadable(path) }
+        guard fd >= 0 else { throw EngineError.data("\(path): \(FileManager.default.whyUnreadable(atPath: path))") }
         defer { close(fd) }
         var info = stat()
-        guard fstat(fd, &info) == 0 else { throw unreadable(path) }
+        guard fstat(fd, &info) == 0 else { throw EngineError.data("\(path): cannot be read") }
         guard info.st_mode & S_IFMT == S_IFREG else {
-            throw EngineError.data("\(path): not a regular file (a \(info.st_mode & S_IFMT == S_IFDIR ? "directory" : "pipe, socket or device"))")
+            throw EngineError.data("\(path): \(FileManager.whyUnreadable(mode: info.st_mode))")
         }
         let size = Int(info.st_size)
         let header = try readHeader(fd, size: size, path: path)
@@ -181,10 +181,6 @@ public enum NPYFile {
             throw fail("truncated data: shape \(shapeText(shape)) needs \(needed) bytes, file has \(fileBytes - payload)")
         }
         return Layout(rank: shape.count, heads: heads, seq: seq, dim: dim, width: width, payload: payload)
-    }
-
-    static func unreadable(_ path: String) -> EngineError {
-        .data("\(path): \(FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")")
     }
 
     /// Encodes as float32. `squeezeSingleHead` writes a one-head tensor as [N, D].
