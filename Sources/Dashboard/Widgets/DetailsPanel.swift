@@ -30,9 +30,9 @@ struct DetailsPanel {
                 switch e.value {
                 case .number(let x): lines.append((e.name, ReadableNumbers.value(x, significant: 6, grouped: true)))
                 case .text(let t): lines.append((e.name, t))
-                case .perHead(let l): lines.append((e.name, l.enumerated().map { "h\($0.offset + 1) \($0.element)" }.joined(separator: "  ")))
+                case .perHead(let l): lines.append((e.name, DetailsPanel.perHead(l)))
                 case .perHeadNumbers(let xs):
-                    lines.append((e.name, xs.enumerated().map { "h\($0.offset + 1) \(ReadableNumbers.value($0.element, significant: 3, grouped: false))" }.joined(separator: "  ")))
+                    lines.append((e.name, DetailsPanel.perHead(xs.map { ReadableNumbers.value($0, significant: 3, grouped: false) })))
                 case .series(let xs):
                     // A series as a sparkline (its last values if long) and its range.
                     let spark = String(String.UnicodeScalarView(Sparkline(values: xs).symbols(width: inner.width - 16)))
@@ -94,5 +94,10 @@ struct DetailsPanel {
         for (i, line) in lines.enumerated() where i < inner.height {
             buf.put(line.0, x: inner.x + 1, y: inner.y + i, style: line.1, maxWidth: inner.width - 2)
         }
+    }
+
+    /// One value per head on one line: `h1 vs(1000,6096)  h2 a-shape(128,3968)`.
+    static func perHead(_ values: [String]) -> String {
+        values.enumerated().map { "h\($0.offset + 1) \($0.element)" }.joined(separator: "  ")
     }
 }
