@@ -48,12 +48,16 @@ final class WidgetFrameTests: XCTestCase {
         let (app, launcher, _) = Fixtures.app()
         Fixtures.keys(app, .char("r"))
         let row = Fixtures.row("dense", method: "dense", latency: 10, flops: 1000, rmse: 1e-7,
-                               extras: [ResultExtra("kernel_gflops", 180.17), ResultExtra("a_very_long_extra_name", 3)])
+                               extras: [ResultExtra("kernel_gflops", 180.17), ResultExtra("a_very_long_extra_name", 3),
+                                        ResultExtra("pattern", .perHead(["bs(64)", "a-shape"])),
+                                        ResultExtra("search_err", .perHeadNumbers([0.01234, .nan]))])
         app.handle(.engine(.event(job: launcher.jobs[0].job, step: 0, .result(VariantResult(row: row)))))
         let buf = draw(34, 24) { DetailsPanel(state: app.state).draw(into: &$0, $1, theme: .monochrome) }
         let lines = (0..<buf.height).map(buf.line)
         XCTAssertTrue(lines.contains { $0.contains("kernel_gflops 180.17") }, lines.joined(separator: "\n"))
         XCTAssertTrue(lines.contains { $0.contains("a_very_long_… 3") }, lines.joined(separator: "\n"))
+        XCTAssertTrue(lines.contains { $0.contains("pattern       h1 bs(64)  h2") }, lines.joined(separator: "\n"))
+        XCTAssertTrue(lines.contains { $0.contains("search_err    h1 0.0123  h2") }, lines.joined(separator: "\n"))
     }
 
     func testHeatmapViews() throws {
