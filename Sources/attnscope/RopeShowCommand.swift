@@ -15,7 +15,7 @@ struct RopeShowCommand: ParsableCommand {
             """)
 
     @OptionGroup var scaling: RopeScalingOptions
-    @Option(name: .customLong("head-dim"), parsing: .unconditional, help: "Head dimension d (default: the config's, else 128).") var headDim: Int?
+    @Option(name: .customLong("head-dim"), parsing: .unconditional, help: "Head dimension d (default: the config's, else twice the factors' count, else 128).") var headDim: Int?
     @Option(parsing: .unconditional, help: "RoPE base θ (default: the config's rope_theta, else 10000).") var base: Double?
     @Option(parsing: .unconditional, help: "Sequence length N the scaling is applied at (default: --target, the config's max_position_embeddings, else --original).")
     var seq: Int?
@@ -31,7 +31,9 @@ struct RopeShowCommand: ParsableCommand {
             if let b = base, !(b > 1 && b.isFinite) { throw EngineError.usage("--base \(b) must be a finite number above 1") }
             if let n = seq, !RunSpec.limits.seq.contains(n) { throw EngineError.usage("--seq \(n) is out of range: 1…\(RunSpec.limits.seq.upperBound)") }
             if request.kind == nil && request.factors == nil && request.config == nil { request.kind = RopeScalingKind.none }
-            let resolved = try request.scaling(headDim: headDim ?? request.config?.headDim ?? 128, base: base ?? 10_000)
+            // A factor file holds one factor per rotary pair, so it states d as well.
+            let impliedHeadDim = request.config?.headDim ?? request.factors.map { 2 * $0.long.count }
+            let resolved = try request.scaling(headDim: headDim ?? impliedHeadDim ?? 128, base: base ?? 10_000)
             let n = seq ?? resolved.target ?? resolved.original
             let rope = try resolved.resolved(seq: n, style: .half)
             printWarnings(request.warnings)

@@ -41,6 +41,18 @@ final class RopeCommandTests: XCTestCase {
         XCTAssertEqual((o["factors"] as! [Double]).last!, 64.83999633789062, accuracy: 1e-9)
     }
 
+    func testAFactorFileStatesTheHeadDim() throws {
+        // Phi-3.5's 48 factors per set mean d = 96; no --head-dim needed.
+        let r = try Attnscope.run(["rope", "show", "--factors", phi35, "--seq", "131072", "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let o = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(o["head_dim"] as? Int, 96)
+        XCTAssertEqual((o["inv_freq"] as! [Double]).count, 48)
+        let stated = try Attnscope.run(["rope", "show", "--factors", phi35, "--head-dim", "128", "--seq", "131072"])
+        XCTAssertEqual(stated.status, 65, "an explicit --head-dim still wins and is checked")
+        XCTAssertTrue(stated.stderr.contains("head dim 128 needs 64"), stated.stderr)
+    }
+
     func testBadFactorFilesExit65NamingTheField() throws {
         let cases: [(String, String)] = [
             (#"{"long_factor": [1, 2, 3]}"#, "'long_factor' has 3 entries"),
