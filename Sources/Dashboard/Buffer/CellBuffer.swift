@@ -49,13 +49,6 @@ public struct CellBuffer: Equatable, Sendable {
         }
     }
 
-    /// Changes the style of existing cells in a rectangle, keeping their symbols.
-    public mutating func restyle(_ r: Rect, _ change: (inout Style) -> Void) {
-        for yy in max(0, r.y)..<min(height, r.maxY) {
-            for xx in max(0, r.x)..<min(width, r.maxX) { change(&cells[yy * width + xx].style) }
-        }
-    }
-
     /// The text of one row, without styles (trailing spaces kept).
     public func line(_ y: Int) -> String {
         var s = String.UnicodeScalarView()

@@ -36,9 +36,6 @@ final class CompressiveMemory: @unchecked Sendable {
     /// The state's size as the paper counts it: d·(d + 1) float32 numbers per kv head.
     var stateBytes: Int { heads * dim * (dim + 1) * MemoryLayout<Float>.size }
 
-    /// Bytes actually allocated (padded).
-    var allocatedBytes: Int { heads * stride * (stride + 1) * MemoryLayout<Float>.size }
-
     /// σ(x) = ELU(x) + 1 of `rows` rows of `source` (stride `dim`) into `target` (stride
     /// `stride`, padding columns set to zero), 16 lanes at a time.
     func activate(_ source: UnsafePointer<Float>, rows: Int, into target: UnsafeMutablePointer<Float>) {
