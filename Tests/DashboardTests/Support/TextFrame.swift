@@ -1,3 +1,5 @@
+import Dashboard
+
 /// A cell buffer written as reviewable text, for expected frames in tests: the characters,
 /// then the same grid with one letter per style, then the legend of letters. The plain style
 /// (terminal defaults, no attributes) is always `.`.
@@ -7,8 +9,8 @@
 ///     aaaaaaaaaa          one letter per cell
 ///     --- legend
 ///     a fg=244            each letter's colours (palette indices) and attributes
-public enum TextFrame {
-    public static func render(_ buffer: CellBuffer) -> String {
+enum TextFrame {
+    static func render(_ buffer: CellBuffer) -> String {
         let letters = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
         var assigned: [Style: Character] = [.plain: "."]
         var order: [Style] = []
@@ -31,7 +33,7 @@ public enum TextFrame {
     }
 
     /// `fg=39 bg=236 bold reverse`; the terminal default colour is left out.
-    public static func describe(_ s: Style) -> String {
+    static func describe(_ s: Style) -> String {
         var parts: [String] = []
         if case .index(let i) = s.fg { parts.append("fg=\(i)") }
         if case .index(let i) = s.bg { parts.append("bg=\(i)") }
