@@ -35,7 +35,7 @@ struct RunCommand: ParsableCommand {
             try OutputDirectory.checkDistinct(files: files, labels: spec.methods.map(\.label), outputs: saveOutputs, maps: saveMaps)
             for dir in [saveOutputs, saveMaps].compactMap({ $0 }) { try OutputDirectory.create(dir) }
             if exportConfig != nil { try PatternConfig.checkExportable(spec.methods) }
-            // Read before the run, as the inputs are: saved outputs keep q.npy's layout.
+            // Read before the run, as the inputs are: saved outputs keep Q's layout.
             let matrices = saveOutputs != nil ? try InputPreparation.outputsAreMatrices(spec) : false
             let cancellation = CancellationFlag()
             let interrupt = InterruptHandler { cancellation.cancel() }

@@ -16,7 +16,7 @@ struct RunOptions: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "Causal mask.") var causal: Bool?
     @Option(help: "Synthetic workload: \(WorkloadKind.allCases.map(\.rawValue).joined(separator: ", ")).") var workload: WorkloadKind?
     @Option(parsing: .unconditional, help: "Seed of every random draw: a whole number 0…18446744073709551615.") var seed: UInt64?
-    @Option(help: "Directory with q.npy [H,N,D], k.npy and v.npy [G,N,D] (float32/16/64, C order).") var inputs: String?
+    @Option(help: "Directory with q.npy [H,N,D], k.npy and v.npy [G,N,D] (float32/16/64, C order), or a .safetensors file with tensors q, k, v (F32/F16/BF16/F64).") var inputs: String?
     @Option(help: "Positional stage: none or standard (RoPE). Default: the workload's.") var rope: RopeSettings.Mode?
     @Option(name: .customLong("rope-base"), parsing: .unconditional, help: "RoPE base θ.") var ropeBase: Double?
     @Option(name: .customLong("rope-style"), help: "RoPE dimension pairing: half (Llama/NeoX) or interleaved (GPT-J).") var ropeStyle: RopeSettings.Style?

@@ -19,7 +19,7 @@ final class NPYFileTests: XCTestCase {
 
     func bytes<T>(_ values: [T]) -> [UInt8] { values.withUnsafeBytes { Array($0) } }
 
-    /// `shape(path:)` reads only the header (so a run can check memory before loading) and
+    /// `layout(path:)` reads only the header (so a run can check memory before loading) and
     /// agrees with a full read; it applies the same checks to the header and the file's size.
     func testShapeFromTheHeaderAloneMatchesTheFullRead() throws {
         let dir = try temporaryDirectory()
@@ -28,13 +28,13 @@ final class NPYFileTests: XCTestCase {
             let count = shape.dropFirst().dropLast().split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces))! }.reduce(1, *)
             try npy(version: version, shape: shape, payload: bytes((0..<count).map { Float($0) })).write(to: URL(fileURLWithPath: path))
             let t = try NPYFile.read(path: path)
-            XCTAssertEqual(try NPYFile.shape(path: path), AttentionShape(seq: t.seq, heads: t.heads, kvHeads: t.heads, headDim: t.dim), shape)
+            XCTAssertEqual(try NPYFile.layout(path: path).shape, AttentionShape(seq: t.seq, heads: t.heads, kvHeads: t.heads, headDim: t.dim), shape)
             XCTAssertEqual(t.data, (0..<count).map { Float($0) })
         }
         try npy(shape: "(4, 4)", payload: bytes([Float](repeating: 1, count: 15))).write(to: URL(fileURLWithPath: dir + "/short.npy"))
         for path in [dir + "/short.npy", dir + "/absent.npy"] {
             var errors: [EngineError?] = []
-            XCTAssertThrowsError(try NPYFile.shape(path: path)) { errors.append($0 as? EngineError) }
+            XCTAssertThrowsError(try NPYFile.layout(path: path).shape) { errors.append($0 as? EngineError) }
             XCTAssertThrowsError(try NPYFile.read(path: path)) { errors.append($0 as? EngineError) }
             XCTAssertEqual(errors.count, 2)
             XCTAssertNotNil(errors.first ?? nil)
@@ -93,7 +93,7 @@ final class NPYFileTests: XCTestCase {
         defer { close(fd) }
         var buffer = [UInt8](repeating: 0, count: 64)
         XCTAssertThrowsError(try buffer.withUnsafeMutableBytes {
-            try NPYFile.readFully(fd, into: $0.baseAddress!, bytes: 64, at: 0, path: path, fileSize: 64)
+            try TensorFileReader.readFully(fd, into: $0.baseAddress!, bytes: 64, at: 0, path: path, fileSize: 64)
         }) { error in
             XCTAssertEqual((error as? EngineError)?.kind, .data)
             XCTAssertEqual((error as? EngineError)?.message,
@@ -146,9 +146,9 @@ final class NPYFileTests: XCTestCase {
         try NPYFile.write(t, to: dir + "/o.npy")
         try NPYFile.write(t, to: dir + "/o.npy")  // overwrite goes through rename too
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["o.npy"])
-        XCTAssertEqual(try NPYFile.rank(path: dir + "/o.npy"), 3)
+        XCTAssertEqual(try NPYFile.layout(path: dir + "/o.npy").rank, 3)
         try NPYFile.write(t, to: dir + "/o.npy", squeezeSingleHead: true)
-        XCTAssertEqual(try NPYFile.rank(path: dir + "/o.npy"), 2)
+        XCTAssertEqual(try NPYFile.layout(path: dir + "/o.npy").rank, 2)
         XCTAssertThrowsError(try NPYFile.write(t, to: dir + "/missing/o.npy")) { error in
             XCTAssertEqual((error as? EngineError)?.kind, .usage)
         }

@@ -105,7 +105,7 @@ final class ExitCodeTests: XCTestCase {
         try FileManager.default.removeItem(atPath: dir + "/v.npy")
         XCTAssertEqual(mkfifo(dir + "/v.npy", 0o600), 0)
         try assertFails(["run", "--inputs", dir], status: 65, mentions: "v.npy: not a regular file (a pipe, socket or device)")
-        try assertFails(["run", "--inputs", dir + "/q.npy"], status: 65, mentions: "q.npy: is a file; give the directory that holds q.npy")
+        try assertFails(["run", "--inputs", dir + "/q.npy"], status: 65, mentions: "q.npy: is not a .safetensors file; give one, or a directory holding q.npy")
         // Presets, configs and factor files say why they cannot be read, the same way.
         for (path, why) in [(dir + "/nope.json", "no such file"), (dir, "is a directory, not a file"),
                             (dir + "/v.npy", "not a regular file (a pipe, socket or device)")] {

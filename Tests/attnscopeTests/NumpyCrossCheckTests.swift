@@ -114,6 +114,43 @@ final class NumpyCrossCheckTests: XCTestCase {
 
     /// One head given as [N, D] files comes back as an [N, D] output, as README promises
     /// ("outputs use the same layout"), and with the same values.
+    /// A .safetensors file as Hugging Face's format defines it, written by NumPy and the
+    /// standard library alone: q in F32, k in F16, v in BF16 (float32 with the low 16 bits
+    /// cut), stored v, q, k with metadata; the same values also as float32 .npy files, from
+    /// which NumPy checks the output.
+    func testSafetensorsInputsRunAsTheirValuesDo() throws {
+        let dir = try temporaryDirectory()
+        _ = try python("""
+            import sys, json, struct, numpy as np
+            d = sys.argv[1]; r = np.random.default_rng(7)
+            q = r.standard_normal((4, 300, 48)).astype(np.float32)
+            k = r.standard_normal((2, 300, 48)).astype(np.float16)
+            v = r.standard_normal((2, 300, 48)).astype(np.float32)
+            v16 = (v.view(np.uint32) >> 16).astype(np.uint16)
+            header, blobs, at = {"__metadata__": {"format": "pt"}}, [], 0
+            for name, dtype, a in [("v", "BF16", v16), ("q", "F32", q), ("k", "F16", k)]:
+                b = a.astype(a.dtype.newbyteorder('<')).tobytes()
+                header[name] = {"dtype": dtype, "shape": list(a.shape), "data_offsets": [at, at + len(b)]}
+                blobs.append(b); at += len(b)
+            text = json.dumps(header).encode()
+            text += b' ' * (-len(text) % 8)
+            open(d + '/qkv.safetensors', 'wb').write(struct.pack('<Q', len(text)) + text + b''.join(blobs))
+            np.save(d + '/q.npy', q); np.save(d + '/k.npy', k.astype(np.float32))
+            np.save(d + '/v.npy', (v16.astype(np.uint32) << 16).view(np.float32))
+            """, [dir])
+        let r = try Attnscope.run(["run", "--inputs", dir + "/qkv.safetensors", "--method", "flash", "--repeat", "1", "--warmup", "0",
+                                   "--reference-rows", "7", "--save-outputs", dir + "/out", "--json", "-"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let row = try XCTUnwrap((JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])?["rows"] as? [[String: Any]]).first
+        XCTAssertEqual(row?["heads"] as? Int, 4)
+        XCTAssertEqual(row?["kv_heads"] as? Int, 2)
+        let numpy = try JSONSerialization.jsonObject(with: Data(
+            try python(Self.check, [dir, dir + "/out/flash.npy", "7"]).utf8)) as! [String: Double]
+        XCTAssertEqual(numpy["shape_ok"], 1)
+        XCTAssertLessThanOrEqual(numpy["rel_l2_all"]!, 1e-5, "flash on the file's values, against NumPy's float64 attention on them")
+        XCTAssertEqual(try XCTUnwrap(row?["rmse"] as? Double), numpy["rmse_rows"]!, accuracy: 1e-7)
+    }
+
     func testMatrixInputsGiveMatrixOutputs() throws {
         let dir = try temporaryDirectory()
         _ = try python("""

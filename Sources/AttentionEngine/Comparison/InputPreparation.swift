@@ -1,7 +1,7 @@
 import Foundation
 
 /// Turns a run spec into the inputs every variant shares: content from the workload
-/// generator or from .npy files, then the run-level positional stage.
+/// generator or from files (`InputFiles`), then the run-level positional stage.
 public enum InputPreparation {
     /// Inputs are first checked to fit in memory: generated ones by the spec's shape, files
     /// by their headers (`known`: the shape a caller already read, so they are not read again).
@@ -11,7 +11,7 @@ public enum InputPreparation {
                                  for: "Q, K, V at N=\(s.seq), H=\(s.heads), G=\(s.kvHeads), d=\(s.headDim)",
                                  remedy: spec.inputs == nil ? "lower N, H, G or d" : "use inputs with fewer tokens or heads")
         guard let dir = spec.inputs else { return GeneratedInputs(spec: spec).segment(0..<spec.seq, threads: spec.threads) }
-        var inputs = try load(directory: dir, causal: spec.causal)
+        var inputs = try load(dir, causal: spec.causal)
         inputs.rope = spec.ropeSettings
         if let emb = rotation(inputs.rope, headDim: inputs.headDim) {
             inputs.q = emb.rotated(inputs.qContent, threads: spec.threads)
@@ -20,20 +20,19 @@ public enum InputPreparation {
         return inputs
     }
 
-    /// The shape the inputs will have: the spec's, or with `--inputs` the files' (H from
-    /// q.npy, G from k.npy), read from their headers without loading them.
+    /// The shape the inputs will have: the spec's, or with `--inputs` the files' (H from Q,
+    /// G from K), read from their headers without loading them.
     public static func shape(_ spec: RunSpec) throws -> AttentionShape {
-        guard let dir = spec.inputs else { return spec.shape }
-        let (q, k, _) = try files(in: dir)
-        let qs = try NPYFile.shape(path: q), ks = try NPYFile.shape(path: k)
-        return AttentionShape(seq: qs.seq, heads: qs.heads, kvHeads: ks.heads, headDim: qs.headDim)
+        guard let path = spec.inputs else { return spec.shape }
+        let l = try InputFiles(path).layouts()
+        return AttentionShape(seq: l[0].seq, heads: l[0].heads, kvHeads: l[1].heads, headDim: l[0].dim)
     }
 
-    /// Whether outputs are saved as [N, D]: when q.npy is one, so that saved outputs have
-    /// the layout of the inputs they came from.
+    /// Whether outputs are saved as [N, D]: when Q is one, so that saved outputs have the
+    /// layout of the inputs they came from.
     public static func outputsAreMatrices(_ spec: RunSpec) throws -> Bool {
-        guard let dir = spec.inputs else { return false }
-        return try NPYFile.rank(path: files(in: dir).q) == 2
+        guard let path = spec.inputs else { return false }
+        return try InputFiles(path).layouts()[0].rank == 2
     }
 
     /// The run-level rotation, nil when positions are not encoded (`--rope none`).
@@ -41,21 +40,12 @@ public enum InputPreparation {
         rope.mode == .standard ? RotaryEmbedding(standard: rope, headDim: headDim) : nil
     }
 
-    /// Reads `q.npy`, `k.npy`, `v.npy` from a directory ([H,N,D] / [G,N,D], or [N,D] for one head).
-    public static func load(directory dir: String, causal: Bool) throws -> AttentionInputs {
-        let (q, k, v) = try files(in: dir)
-        let inputs = AttentionInputs(q: try NPYFile.read(path: q), k: try NPYFile.read(path: k), v: try NPYFile.read(path: v),
-                                     causal: causal)
-        try inputs.validate(source: "--inputs \(dir)")
+    /// Reads Q, K and V from `--inputs` (`InputFiles`: a directory of .npy files or one
+    /// .safetensors file).
+    public static func load(_ path: String, causal: Bool) throws -> AttentionInputs {
+        let t = try InputFiles(path).read()
+        let inputs = AttentionInputs(q: t[0], k: t[1], v: t[2], causal: causal)
+        try inputs.validate(source: "--inputs \(path)")
         return inputs
-    }
-
-    /// The paths of q.npy, k.npy and v.npy in `dir`, which must be a directory.
-    static func files(in dir: String) throws -> (q: String, k: String, v: String) {
-        guard FileManager.default.directoryExists(atPath: dir) else {
-            let found = FileManager.default.fileExists(atPath: dir)
-            throw EngineError.data("--inputs \(dir): \(found ? "is a file; give the directory that holds q.npy, k.npy and v.npy" : "no such directory")")
-        }
-        return (dir + "/q.npy", dir + "/k.npy", dir + "/v.npy")
     }
 }

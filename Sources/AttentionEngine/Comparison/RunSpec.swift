@@ -12,7 +12,8 @@ public struct RunSpec: Codable, Sendable, Equatable {
     public var causal: Bool = true
     public var workload: WorkloadKind = .random
     public var seed: UInt64 = 1
-    /// Directory with q.npy, k.npy, v.npy; when set, the shape comes from the files.
+    /// Directory with q.npy, k.npy, v.npy, or a .safetensors file with q, k, v
+    /// (`InputFiles`); when set, the shape comes from the files.
     public var inputs: String?
     /// nil: the workload's default (standard RoPE for generated LLM-like content, none otherwise).
     public var rope: RopeSettings.Mode?
