@@ -9,36 +9,42 @@ struct DetailsPanel {
         let row = state.selectedRow
         guard let row else { drawVariant(into: &buf, r, theme: theme); return }
         let inner = Frame(title: "Details · \(row.label)").draw(into: &buf, r, theme: theme)
-        var lines: [(String, String)] = []
+        // Each value is phrases that stay whole when the panel wraps it (`Text.wrapped(phrases:)`).
+        var lines: [(key: String, phrases: [String], joiner: String)] = []
+        func add(_ key: String, _ value: String) { lines.append((key, [value], " ")) }
+        func add(_ key: String, phrases: [String]) { lines.append((key, phrases, " ")) }
+        func add(_ key: String, list: [String]) { add(key, phrases: list.indices.map { $0 < list.count - 1 ? list[$0] + "," : list[$0] }) }
+        // Heads are told apart by more than the space inside a phrase.
+        func add(_ key: String, perHead values: [String]) { lines.append((key, values.indices.map { "h\($0 + 1) \(values[$0])" }, "  ")) }
         let variant = state.session?.spec.methods.first { $0.label == row.label }
-        lines.append(("method", row.method))
+        add("method", row.method)
         if let v = variant, !v.params.isEmpty {
-            lines.append(("settings", v.params.keys.sorted().map { "\($0)=\(v.params[$0]!)" }.joined(separator: " ")))
+            add("settings", phrases: v.params.keys.sorted().map { "\($0)=\(v.params[$0]!)" })
         }
         if let r = row.result {
-            lines += [
-                ("latency", "\(ReadableNumbers.milliseconds(r.latencyMs)) ms median, \(ReadableNumbers.milliseconds(r.latencyMsMin)) ms min"),
-                ("FLOPs", "\(ReadableNumbers.si(Double(r.flops))) of \(ReadableNumbers.si(Double(r.denseFlops))) dense (\(ReadableNumbers.percent(r.flopsSaved)) saved)"),
-                ("throughput", String(format: "%.1f GFLOP/s", r.gflops)),
-                ("error", "RMSE \(ReadableNumbers.scientific(r.rmse)), max \(ReadableNumbers.scientific(r.maxAbsErr)), rel L2 \(ReadableNumbers.scientific(r.relL2Err))"),
-                ("recall", String(format: "%.4f", r.recall) + " on \(ReadableNumbers.grouped(r.referenceRows)) rows/head"),
-                ("memory", ReadableNumbers.si(Double(r.memoryBytes), binary: true) + "B working memory"),
-                ("shape", "N=\(ReadableNumbers.grouped(r.seq)) H=\(r.heads) G=\(r.kvHeads) d=\(r.headDim) \(r.causal ? "causal" : "non-causal")"),
-                ("threads", String(r.threads)),
-            ]
+            add("latency", list: ["\(ReadableNumbers.milliseconds(r.latencyMs)) ms median", "\(ReadableNumbers.milliseconds(r.latencyMsMin)) ms min"])
+            add("FLOPs", phrases: ["\(ReadableNumbers.si(Double(r.flops))) of \(ReadableNumbers.si(Double(r.denseFlops))) dense",
+                                   "(\(ReadableNumbers.percent(r.flopsSaved)) saved)"])
+            add("throughput", String(format: "%.1f GFLOP/s", r.gflops))
+            add("error", list: ["RMSE \(ReadableNumbers.scientific(r.rmse))", "max \(ReadableNumbers.scientific(r.maxAbsErr))",
+                                "rel L2 \(ReadableNumbers.scientific(r.relL2Err))"])
+            add("recall", phrases: [String(format: "%.4f", r.recall), "on \(ReadableNumbers.grouped(r.referenceRows)) rows/head"])
+            add("memory", ReadableNumbers.si(Double(r.memoryBytes), binary: true) + "B working memory")
+            add("shape", phrases: ["N=\(ReadableNumbers.grouped(r.seq))", "H=\(r.heads)", "G=\(r.kvHeads)", "d=\(r.headDim)",
+                                   r.causal ? "causal" : "non-causal"])
+            add("threads", String(r.threads))
             for e in r.extras {
                 switch e.value {
-                case .number(let x): lines.append((e.name, ReadableNumbers.value(x, significant: 6, grouped: true)))
-                case .text(let t): lines.append((e.name, t))
-                case .perHead(let l): lines.append((e.name, DetailsPanel.perHead(l)))
-                case .perHeadNumbers(let xs):
-                    lines.append((e.name, DetailsPanel.perHead(xs.map { ReadableNumbers.value($0, significant: 3, grouped: false) })))
+                case .number(let x): add(e.name, ReadableNumbers.value(x, significant: 6, grouped: true))
+                case .text(let t): add(e.name, t)
+                case .perHead(let l): add(e.name, perHead: l)
+                case .perHeadNumbers(let xs): add(e.name, perHead: xs.map { ReadableNumbers.value($0, significant: 3, grouped: false) })
                 case .series(let xs):
                     // A series as a sparkline (its last values if long) and its range.
                     let spark = String(String.UnicodeScalarView(Sparkline(values: xs).symbols(width: inner.width - 16)))
                     let finite = xs.filter(\.isFinite)
                     let range = finite.isEmpty ? "" : " \(String(format: "%.3g", finite.min()!))…\(String(format: "%.3g", finite.max()!))"
-                    lines.append((e.name, spark + range))
+                    add(e.name, spark + range)
                 }
             }
         } else {
@@ -51,14 +57,14 @@ struct DetailsPanel {
             case .done: "done"
             case .skipped(let reason): "skipped: \(reason)"
             }
-            lines.append(("status", status))
+            add("status", status)
         }
         // Keys get a column of their own, at least one space from the values; a key longer
         // than the column (an extra such as `kernel_gflops` in a narrow panel) ends in "…".
-        let keyWidth = min(14, max(8, lines.map(\.0.count).max() ?? 0) + 1)
+        let keyWidth = min(14, max(8, lines.map(\.key.count).max() ?? 0) + 1)
         var y = inner.y
-        for (key, value) in lines {
-            let wrapped = Text.wrapped(value, inner.width - keyWidth - 2)
+        for (key, phrases, joiner) in lines {
+            let wrapped = Text.wrapped(phrases: phrases, joiner: joiner, inner.width - keyWidth - 2)
             for (i, part) in wrapped.enumerated() where y < inner.maxY {
                 if i == 0 { buf.put(Text.truncated(key, keyWidth - 1), x: inner.x + 1, y: y, style: theme.label) }
                 buf.put(part, x: inner.x + 1 + keyWidth, y: y, style: theme.value)
@@ -94,10 +100,5 @@ struct DetailsPanel {
         for (i, line) in lines.enumerated() where i < inner.height {
             buf.put(line.0, x: inner.x + 1, y: inner.y + i, style: line.1, maxWidth: inner.width - 2)
         }
-    }
-
-    /// One value per head on one line: `h1 vs(1000,6096)  h2 a-shape(128,3968)`.
-    static func perHead(_ values: [String]) -> String {
-        values.enumerated().map { "h\($0.offset + 1) \($0.element)" }.joined(separator: "  ")
     }
 }

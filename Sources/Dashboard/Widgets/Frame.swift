@@ -79,4 +79,21 @@ enum Text {
         lines.append(current)
         return lines
     }
+
+    /// Phrases (a figure with its name or unit: `RMSE 2.75e-06,`, `h2 bs(64)`) in lines of at
+    /// most `width` characters, `joiner` between phrases on one line. A line breaks between
+    /// phrases, so a number never ends one line while its unit starts the next; only a phrase
+    /// longer than a line is broken inside.
+    static func wrapped(phrases: [String], joiner: String, _ width: Int) -> [String] {
+        guard width > 0 else { return [] }
+        var lines: [String] = []
+        for phrase in phrases {
+            if let last = lines.last, last.count + joiner.count + phrase.count <= width {
+                lines[lines.count - 1] = last + joiner + phrase
+            } else {
+                lines += wrapped(phrase, width)
+            }
+        }
+        return lines.isEmpty ? [""] : lines
+    }
 }
