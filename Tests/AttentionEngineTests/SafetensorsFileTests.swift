@@ -58,6 +58,7 @@ final class SafetensorsFileTests: XCTestCase {
             (file("[1, 2]", data: four), "its header is not a JSON object"),
             (file("{not json", data: four), "not valid JSON"),
             (file(#"{"x": {"dtype": "F32", "shape": [1, 1], "data_offsets": [0, 4]}}"#, data: four), "has no tensor 'q' (it holds 'x')"),
+            (file(#"{"q": [0, 16]}"#, data: four), "field 'q' is not a tensor entry"),
             (file(entry("I32"), data: four), "tensor 'q': dtype 'I32' is not supported"),
             (file(entry(shape: "[1, 1, 2, 2]"), data: four), "has 4 dimensions"),
             (file(entry(shape: "[2, 0]"), data: four), "is empty"),

@@ -80,7 +80,6 @@ public enum NPYFile {
                                   encoding: major == 3 ? .utf8 : .isoLatin1)
         else { throw fail("header is not text") }
         let fields = try parseHeader(header, fail: fail)
-
         guard !fields.fortranOrder else { throw fail("Fortran-order arrays are not supported; save with C order (np.ascontiguousarray)") }
         let format: StoredFloat
         switch fields.descr {

@@ -53,6 +53,9 @@ public enum SafetensorsFile {
         let dataStart = 8 + header.count
         let dataBytes = fileBytes - dataStart
         return try names.map { tensor in
+            if let value = root[tensor], !(value is [String: Any]) {
+                throw reader.fail(tensor, "is not a tensor entry ({\"dtype\", \"shape\", \"data_offsets\"}) but \(JSONFieldReader.describe(value))")
+            }
             guard let entry = root[tensor] as? [String: Any] else {
                 let held = root.keys.filter { $0 != "__metadata__" }.sorted()
                 throw EngineError.data("\(name): has no tensor '\(tensor)' (it holds \(held.isEmpty ? "none" : held.map { "'\($0)'" }.joined(separator: ", "))); "
