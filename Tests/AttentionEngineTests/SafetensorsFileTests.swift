@@ -53,7 +53,8 @@ final class SafetensorsFileTests: XCTestCase {
             #"{"q": {"dtype": "\#(dtype)", "shape": \#(shape), "data_offsets": \#(offsets)}, "x": {"dtype": "F32", "shape": [1, 1], "data_offsets": [0, 4]}}"#
         }
         let cases: [(Data, String)] = [
-            (file(entry(), data: four, length: 1 << 40), "not a .safetensors file (its first 8 bytes give a header of"),
+            (file(entry(), data: four, length: 1 << 40), "not a .safetensors file (its first 8 bytes give a header of 1099511627776 bytes"),
+            (file(entry(), data: four, length: .max), "header of 18446744073709551615 bytes"),
             (Data([1, 2, 3]), "shorter than the 8-byte header length"),
             (file("[1, 2]", data: four), "its header is not a JSON object"),
             (file("{not json", data: four), "not valid JSON"),

@@ -26,20 +26,20 @@ public enum SafetensorsFile {
         try TensorFileReader.withRegularFile(path) { fd, size in
             guard size >= 8 else { throw EngineError.data("\(path): not a .safetensors file (\(size) bytes, shorter than the 8-byte header length)") }
             let prefix = try TensorFileReader.bytes(fd, 0..<8, path: path, fileSize: size)
-            let length = headerLength(prefix)
-            guard length <= min(maxHeaderBytes, size - 8) else {
-                throw EngineError.data("\(path): not a .safetensors file (its first 8 bytes give a header of \(length) bytes; the file has \(size))")
+            let stated = headerLength(prefix)
+            guard stated <= UInt64(min(maxHeaderBytes, size - 8)) else {
+                throw EngineError.data("\(path): not a .safetensors file (its first 8 bytes give a header of \(stated) bytes; the file has \(size))")
             }
+            let length = Int(stated)
             let header = try TensorFileReader.bytes(fd, 8..<8 + length, path: path, fileSize: size)
             return try body(fd, layouts(header: Data(header), fileBytes: size, names: names, name: path), size)
         }
     }
 
-    /// The header's length: the file's first 8 bytes as a little-endian unsigned number,
-    /// capped so a garbage length cannot overflow what it is compared with.
-    static func headerLength(_ prefix: [UInt8]) -> Int {
-        let n = prefix.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
-        return Int(min(n, UInt64(Int32.max)))
+    /// The header's length as the file states it: its first 8 bytes, a little-endian
+    /// unsigned number (kept unsigned, so a garbage length is reported as it is).
+    static func headerLength(_ prefix: [UInt8]) -> UInt64 {
+        prefix.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
     }
 
     /// Checks the named entries of `header` (the JSON after the length) against a file of
