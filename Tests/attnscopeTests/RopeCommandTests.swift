@@ -47,7 +47,13 @@ final class RopeCommandTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         let o = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
         XCTAssertEqual(o["head_dim"] as? Int, 96)
-        XCTAssertEqual((o["inv_freq"] as! [Double]).count, 48)
+        // Beyond the original 4096 tokens each pair runs at θ_i = 10000^(−2i/96) / long_factor[i].
+        let file = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: phi35))) as! [String: Any]
+        let long = file["long_factor"] as! [Double], invFreq = o["inv_freq"] as! [Double]
+        XCTAssertEqual(invFreq.count, 48)
+        for (i, f) in long.enumerated() {
+            XCTAssertEqual(invFreq[i], pow(10000, -2 * Double(i) / 96) / f, accuracy: 1e-12 * invFreq[0], "pair \(i)")
+        }
         let stated = try Attnscope.run(["rope", "show", "--factors", phi35, "--head-dim", "128", "--seq", "131072"])
         XCTAssertEqual(stated.status, 65, "an explicit --head-dim still wins and is checked")
         XCTAssertTrue(stated.stderr.contains("head dim 128 needs 64"), stated.stderr)
