@@ -17,8 +17,6 @@ final class NPYFileTests: XCTestCase {
         return d
     }
 
-    func bytes<T>(_ values: [T]) -> [UInt8] { values.withUnsafeBytes { Array($0) } }
-
     /// `layout(path:)` reads only the header (so a run can check memory before loading) and
     /// agrees with a full read; it applies the same checks to the header and the file's size.
     func testShapeFromTheHeaderAloneMatchesTheFullRead() throws {
@@ -26,12 +24,12 @@ final class NPYFileTests: XCTestCase {
         for (version, shape) in [(UInt8(1), "(3, 5, 4)"), (2, "(7, 2)"), (3, "(2, 1, 6)")] {
             let path = dir + "/v\(version).npy"
             let count = shape.dropFirst().dropLast().split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces))! }.reduce(1, *)
-            try npy(version: version, shape: shape, payload: bytes((0..<count).map { Float($0) })).write(to: URL(fileURLWithPath: path))
+            try npy(version: version, shape: shape, payload: rawBytes((0..<count).map { Float($0) })).write(to: URL(fileURLWithPath: path))
             let t = try NPYFile.read(path: path)
             XCTAssertEqual(try NPYFile.layout(path: path).shape, AttentionShape(seq: t.seq, heads: t.heads, kvHeads: t.heads, headDim: t.dim), shape)
             XCTAssertEqual(t.data, (0..<count).map { Float($0) })
         }
-        try npy(shape: "(4, 4)", payload: bytes([Float](repeating: 1, count: 15))).write(to: URL(fileURLWithPath: dir + "/short.npy"))
+        try npy(shape: "(4, 4)", payload: rawBytes([Float](repeating: 1, count: 15))).write(to: URL(fileURLWithPath: dir + "/short.npy"))
         for path in [dir + "/short.npy", dir + "/absent.npy"] {
             var errors: [EngineError?] = []
             XCTAssertThrowsError(try NPYFile.layout(path: path).shape) { errors.append($0 as? EngineError) }
@@ -44,7 +42,7 @@ final class NPYFileTests: XCTestCase {
 
     func testReadsAllThreeHeaderVersions() throws {
         for v: UInt8 in [1, 2, 3] {
-            let t = try NPYFile.decode(npy(version: v, shape: "(2, 3)", payload: bytes([Float](arrayLiteral: 1, 2, 3, 4, 5, 6))), name: "x.npy")
+            let t = try NPYFile.decode(npy(version: v, shape: "(2, 3)", payload: rawBytes([Float](arrayLiteral: 1, 2, 3, 4, 5, 6))), name: "x.npy")
             XCTAssertEqual(t.heads, 1, "2-D means one head (version \(v))")
             XCTAssertEqual(t.seq, 2); XCTAssertEqual(t.dim, 3)
             XCTAssertEqual(t.data, [1, 2, 3, 4, 5, 6])
@@ -52,7 +50,7 @@ final class NPYFileTests: XCTestCase {
     }
 
     func testReadsADataSliceInPlace() throws {
-        let file = npy(shape: "(1, 2)", payload: bytes([Float](arrayLiteral: 7, -8)))
+        let file = npy(shape: "(1, 2)", payload: rawBytes([Float](arrayLiteral: 7, -8)))
         let sliced = (Data([1, 2, 3]) + file).dropFirst(3)
         XCTAssertEqual(sliced.startIndex, 3)
         XCTAssertEqual(try NPYFile.decode(sliced, name: "s.npy").data, [7, -8])
@@ -60,10 +58,10 @@ final class NPYFileTests: XCTestCase {
 
     func testConvertsFloat16AndFloat64() throws {
         let half: [Float16] = [0.5, -2, 65504, 0.000061035156]
-        let t16 = try NPYFile.decode(npy(descr: "<f2", shape: "(1, 2, 2)", payload: bytes(half)), name: "h.npy")
+        let t16 = try NPYFile.decode(npy(descr: "<f2", shape: "(1, 2, 2)", payload: rawBytes(half)), name: "h.npy")
         XCTAssertEqual(t16.data, half.map(Float.init))
         let dbl: [Double] = [1.0 / 3, -1e-3, 2, 1e30]
-        let t64 = try NPYFile.decode(npy(descr: "<f8", shape: "(1, 4)", payload: bytes(dbl)), name: "d.npy")
+        let t64 = try NPYFile.decode(npy(descr: "<f8", shape: "(1, 4)", payload: rawBytes(dbl)), name: "d.npy")
         XCTAssertEqual(t64.data, dbl.map(Float.init))
     }
 
@@ -72,8 +70,8 @@ final class NPYFileTests: XCTestCase {
     func testReadsInChunksAsDecodeDoes() throws {
         let dir = try temporaryDirectory()
         let values = (0..<103).map { Float($0) * 0.375 - 17 }
-        let files: [(String, [UInt8])] = [("<f4", bytes(values)), ("<f2", bytes(values.map(Float16.init))),
-                                          ("<f8", bytes(values.map(Double.init)))]
+        let files: [(String, [UInt8])] = [("<f4", rawBytes(values)), ("<f2", rawBytes(values.map(Float16.init))),
+                                          ("<f8", rawBytes(values.map(Double.init)))]
         for (descr, payload) in files {
             let data = npy(descr: descr, shape: "(1, 103, 1)", payload: payload)
             let path = dir + "/c.npy"
@@ -106,7 +104,7 @@ final class NPYFileTests: XCTestCase {
     }
 
     func testRejectsWhatItCannotRead() {
-        let four = bytes([Float](repeating: 1, count: 4))
+        let four = rawBytes([Float](repeating: 1, count: 4))
         let cases: [(Data, String)] = [
             (npy(fortran: true, shape: "(2, 2)", payload: four), "Fortran"),
             (npy(descr: "<i4", shape: "(2, 2)", payload: four), "dtype '<i4'"),
@@ -122,12 +120,7 @@ final class NPYFileTests: XCTestCase {
             (npy(shape: "(1024, 1048576, 1024)", payload: four), "truncated data"),
         ]
         for (data, expected) in cases {
-            XCTAssertThrowsError(try NPYFile.decode(data, name: "bad.npy")) { error in
-                let e = error as? EngineError
-                XCTAssertEqual(e?.kind, .data)
-                XCTAssertTrue(e?.message.contains("bad.npy") ?? false)
-                XCTAssertTrue(e?.message.contains(expected) ?? false, "\(e?.message ?? "") should mention \(expected)")
-            }
+            assertDataError(try NPYFile.decode(data, name: "bad.npy"), naming: [expected], startingWith: "bad.npy")
         }
     }
 

@@ -14,8 +14,6 @@ final class SafetensorsFileTests: XCTestCase {
         return out
     }
 
-    func bytes<T>(_ values: [T]) -> [UInt8] { values.withUnsafeBytes { Array($0) } }
-
     func write(_ data: Data) throws -> String {
         let path = try temporaryDirectory() + "/t.safetensors"
         try data.write(to: URL(fileURLWithPath: path))
@@ -28,7 +26,7 @@ final class SafetensorsFileTests: XCTestCase {
         let f32: [Float] = [1, -2, 3.5, 4, 5, 6], f16: [Float16] = [0.5, -0.25, 65504, 1], f64: [Double] = [1.0 / 3, -7]
         let bf16Values: [Float] = [1.5, -2.75, Float(bitPattern: 0x7F7F_0000), 0.0078125]  // each exactly a bfloat16 (the third its largest)
         let bf16 = bf16Values.map { UInt16($0.bitPattern >> 16) }
-        let blobs = [bytes(f64), bytes(bf16), bytes(f32), bytes(f16)]
+        let blobs = [rawBytes(f64), rawBytes(bf16), rawBytes(f32), rawBytes(f16)]
         let ends = blobs.reduce(into: [0]) { $0.append($0.last! + $1.count) }
         let header = """
             {"__metadata__": {"format": "pt"},
@@ -48,7 +46,7 @@ final class SafetensorsFileTests: XCTestCase {
     }
 
     func testRejectsWhatItCannotRead() throws {
-        let four = bytes([Float](repeating: 1, count: 4))
+        let four = rawBytes([Float](repeating: 1, count: 4))
         func entry(_ dtype: String = "F32", shape: String = "[2, 2]", offsets: String = "[0, 16]") -> String {
             #"{"q": {"dtype": "\#(dtype)", "shape": \#(shape), "data_offsets": \#(offsets)}, "x": {"dtype": "F32", "shape": [1, 1], "data_offsets": [0, 4]}}"#
         }
@@ -71,12 +69,7 @@ final class SafetensorsFileTests: XCTestCase {
         ]
         for (data, expected) in cases {
             let path = try write(data)
-            XCTAssertThrowsError(try SafetensorsFile.read(path: path, names: ["q"])) { error in
-                let e = error as? EngineError
-                XCTAssertEqual(e?.kind, .data, expected)
-                XCTAssertTrue(e?.message.hasPrefix(path) ?? false, e?.message ?? "")
-                XCTAssertTrue(e?.message.contains(expected) ?? false, "\(e?.message ?? "") should mention \(expected)")
-            }
+            assertDataError(try SafetensorsFile.read(path: path, names: ["q"]), naming: [expected], startingWith: path)
         }
     }
 }

@@ -48,3 +48,20 @@ public func assertMethodSpecRejected(_ spec: String, mentions needle: String,
         XCTAssertTrue((error as? EngineError)?.message.contains(needle) ?? false, "\(error) should mention \(needle)", file: file, line: line)
     }
 }
+
+/// The bytes of `values` as they lie in memory (little-endian here), for writing test files.
+public func rawBytes<T>(_ values: [T]) -> [UInt8] { values.withUnsafeBytes { Array($0) } }
+
+/// Asserts that `body` fails with a bad-input error (exit 65) whose message mentions every
+/// one of `texts` and, when given, starts with `prefix` (the file's name).
+public func assertDataError<T>(_ body: @autoclosure () throws -> T, naming texts: [String], startingWith prefix: String? = nil,
+                               file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertThrowsError(try body(), "\(texts)", file: file, line: line) { error in
+        let e = error as? EngineError
+        XCTAssertEqual(e?.kind, .data, "\(error)", file: file, line: line)
+        XCTAssertEqual(e?.exitCode, 65, file: file, line: line)
+        let message = e?.message ?? "\(error)"
+        if let prefix { XCTAssertTrue(message.hasPrefix(prefix), "\(message) should start with \(prefix)", file: file, line: line) }
+        for t in texts { XCTAssertTrue(message.contains(t), "'\(t)' missing from: \(message)", file: file, line: line) }
+    }
+}

@@ -5,15 +5,6 @@ import XCTest
 
 /// Factor files and model configs: what they accept, and errors (exit 65) that name the field.
 final class RopeFileTests: XCTestCase {
-    func assertDataError(_ body: @autoclosure () throws -> Any, naming texts: [String],
-                         file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertThrowsError(try body(), file: file, line: line) { e in
-            XCTAssertEqual((e as? EngineError)?.kind, .data, "\(e)", file: file, line: line)
-            XCTAssertEqual((e as? EngineError)?.exitCode, 65, file: file, line: line)
-            for t in texts { XCTAssertTrue("\(e)".contains(t), "'\(t)' missing from: \(e)", file: file, line: line) }
-        }
-    }
-
     func factors(_ json: String) throws -> LongRoPEFactors { try FactorFile.parse(Data(json.utf8), source: "factors f.json") }
 
     func testAcceptsAListOrAnObjectWithLongAndShortFactors() throws {
