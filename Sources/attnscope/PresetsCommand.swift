@@ -15,7 +15,10 @@ struct PresetsCommand: ParsableCommand {
         func run() throws {
             do {
                 var invalid: [String] = []
-                for p in try PresetLibrary(presetsDirectory: presetsDir).all() {
+                let library = try PresetLibrary(presetsDirectory: presetsDir)
+                let entries = library.all()
+                if entries.isEmpty { StandardStreams.error("attnscope: \(library.noneFoundMessage)\n") }
+                for p in entries {
                     let ok = (try? PresetFile.loadRunnable(p.path)) != nil
                     if !ok { invalid.append(p.name) }
                     StandardStreams.output("\(p.name.padding(toLength: 28, withPad: " ", startingAt: 0)) \(p.origin.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(p.path)\(ok ? "" : "  invalid")\n")

@@ -41,4 +41,13 @@ final class PresetsCommandTests: XCTestCase {
         XCTAssertTrue(show.stderr.contains("preset \(dir)/zero.json: --seq 0 is out of range"), show.stderr)
         XCTAssertEqual(show.stdout, "")
     }
+
+    func testAnEmptyListSaysWhereItLooked() throws {
+        let config = try temporaryDirectory(), shipped = try temporaryDirectory()
+        let env = ["XDG_CONFIG_HOME": config, "PATH": "/usr/bin:/bin"]
+        let list = try Attnscope.run(["presets", "--presets-dir", shipped], environment: env)
+        XCTAssertEqual(list.status, 0, list.stderr)
+        XCTAssertEqual(list.stdout, "")
+        XCTAssertEqual(list.stderr, "attnscope: no presets found (shipped: \(shipped); user: \(config)/attnscope/presets)\n")
+    }
 }

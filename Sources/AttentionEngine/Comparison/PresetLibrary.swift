@@ -54,6 +54,11 @@ public struct PresetLibrary: Sendable {
         return list(shippedDirectory, .shipped) + list(userDirectory, .user)
     }
 
+    /// What to say when `all()` is empty: where presets were looked for.
+    public var noneFoundMessage: String {
+        "no presets found (shipped: \(shippedDirectory ?? "not found beside the executable; give --presets-dir"); user: \(userDirectory))"
+    }
+
     /// A preset's path by name (user presets shadow shipped ones), or the argument itself if it is a file.
     public func path(of name: String) throws -> String {
         if name.contains("/") || name.hasSuffix(".json") { return name }

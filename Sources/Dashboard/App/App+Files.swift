@@ -49,7 +49,7 @@ extension App {
     func openPresetPicker() {
         let entries = presets.all()
         guard !entries.isEmpty else {
-            toast("no presets found (shipped: \(presets.shippedDirectory ?? "not found"); user: \(presets.userDirectory))", error: true)
+            toast(presets.noneFoundMessage, error: true)
             return
         }
         state.modal = .picker(Picker(purpose: .loadPreset(entries), title: "Load preset",
