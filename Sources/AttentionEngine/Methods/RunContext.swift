@@ -19,6 +19,13 @@ public struct RunContext: Sendable {
 
     @inline(__always)
     public func checkCancelled() throws { try cancellation.checkCancelled() }
+
+    /// Adds a work item's `visited` entries to the run's tally and reports progress as the
+    /// tally's share of `allowed` (`FlopCount.allowedEntries`): an exact kernel's items
+    /// differ in cost under a causal mask, so a count of items would not follow its time.
+    func tallyEntries(_ visited: Int, into entries: borrowing Atomic<Int>, of allowed: Int) {
+        progress(Double(entries.add(visited, ordering: .relaxed).newValue) / Double(allowed))
+    }
 }
 
 /// Set once by whoever wants the work stopped; read by workers between tiles.

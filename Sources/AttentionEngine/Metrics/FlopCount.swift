@@ -9,7 +9,13 @@ public enum FlopCount {
     /// Dense attention: 4·N²·d·H, or for causal only the lower triangle including the
     /// diagonal, 4·d·H·N(N+1)/2.
     public static func dense(seq n: Int, headDim d: Int, heads h: Int, causal: Bool) -> Int {
-        causal ? 4 * d * h * (n * (n + 1) / 2) : 4 * n * n * d * h
+        perEntry(headDim: d) * allowedEntries(seq: n, heads: h, causal: causal)
+    }
+
+    /// (query, key) entries the mask allows over every head: H·N(N+1)/2 causal, H·N² not.
+    /// Exact kernels report progress as their share of these, so it follows their time.
+    public static func allowedEntries(seq n: Int, heads h: Int, causal: Bool) -> Int {
+        h * (causal ? n * (n + 1) / 2 : n * n)
     }
 
     /// Entries a query row may attend to.

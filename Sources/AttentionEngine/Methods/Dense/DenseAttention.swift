@@ -40,7 +40,7 @@ public struct DenseAttention: AttentionMethod {
         let blocks = (n + rowBlock - 1) / rowBlock
         var out = HeadTensor(heads: h, seq: n, dim: d)
         let entries = Atomic<Int>(0)
-        let done = Atomic<Int>(0)
+        let allowed = FlopCount.allowedEntries(seq: n, heads: h, causal: causal)
         let coverage = CoverageRecorder(heads: h, seq: n)
         let scale = 1 / Float(d).squareRoot()
         out.withSharedPointer { o in
@@ -78,8 +78,7 @@ public struct DenseAttention: AttentionMethod {
                     tally.add(row: i, cols: 0..<keys)
                 }
                 coverage.merge(tally)
-                entries.add(visited, ordering: .relaxed)
-                context.progress(Double(done.add(1, ordering: .relaxed).newValue) / Double(h * blocks))
+                context.tallyEntries(visited, into: entries, of: allowed)
             }
         }}
         try context.checkCancelled()

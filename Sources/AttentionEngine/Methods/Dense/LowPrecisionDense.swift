@@ -40,7 +40,7 @@ struct LowPrecisionDense {
         let blocks = (n + rb - 1) / rb
         var out = HeadTensor(heads: h, seq: n, dim: d)
         let entries = Atomic<Int>(0)
-        let done = Atomic<Int>(0)
+        let allowed = FlopCount.allowedEntries(seq: n, heads: h, causal: causal)
         let coverage = CoverageRecorder(heads: h, seq: n)
         let sqrtD = Float(d).squareRoot()
         kt.withSharedPointer { ktp in
@@ -88,8 +88,7 @@ struct LowPrecisionDense {
                     format.round(dst, count: d)
                 }
                 coverage.merge(tally)
-                entries.add(visited, ordering: .relaxed)
-                context.progress(Double(done.add(1, ordering: .relaxed).newValue) / Double(h * blocks))
+                context.tallyEntries(visited, into: entries, of: allowed)
             }
         }}}}
         try context.checkCancelled()

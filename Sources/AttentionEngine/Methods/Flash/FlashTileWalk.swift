@@ -17,8 +17,8 @@ protocol FlashTileWorker: SendableMetatype {
 /// mask those cost most, so the cheapest items come last and even out the workers' finish.
 /// Each item visits key tiles of `tileK` keys from the first key up to the causal diagonal
 /// (all keys without a mask). The walk counts the entries computed, records coverage,
-/// reports progress per item and stops before the next key tile once the run is cancelled.
-/// What happens inside a tile is the worker's business.
+/// reports progress per item (as the share of allowed entries done) and stops before the
+/// next key tile once the run is cancelled. What happens inside a tile is the worker's business.
 struct FlashTileWalk {
     let heads: Int
     let seq: Int
@@ -33,9 +33,9 @@ struct FlashTileWalk {
     func run<W: FlashTileWorker>(context: RunContext, makeWorker: @Sendable () -> W) -> (entries: Int, coverage: CoverageMap) {
         let coverage = CoverageRecorder(heads: heads, seq: seq)
         let entries = Atomic<Int>(0)
-        let done = Atomic<Int>(0)
-        let total = items, qTiles = queryTiles
-        ParallelFor.run(count: total, threads: context.threads) { item in
+        let allowed = FlopCount.allowedEntries(seq: seq, heads: heads, causal: causal)
+        let qTiles = queryTiles
+        ParallelFor.run(count: items, threads: context.threads) { item in
             if context.cancellation.isCancelled { return }
             let head = item / qTiles, tile = qTiles - 1 - item % qTiles
             let r0 = tile * tileQ, rows = min(tileQ, seq - r0)
@@ -59,9 +59,7 @@ struct FlashTileWalk {
             }
             worker.finish()
             coverage.merge(tally)
-            entries.add(visited, ordering: .relaxed)
-            let finished = done.add(1, ordering: .relaxed).newValue
-            context.progress(Double(finished) / Double(total))
+            context.tallyEntries(visited, into: entries, of: allowed)
         }
         return (entries.load(ordering: .relaxed), coverage.finish(causal: causal))
     }
