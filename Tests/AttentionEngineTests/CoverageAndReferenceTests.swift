@@ -143,5 +143,7 @@ final class CoverageAndReferenceTests: XCTestCase {
         XCTAssertEqual(ReadableNumbers.si(1536, binary: true), "1.50Ki")
         XCTAssertEqual(ReadableNumbers.scientific(0.00032149), "3.21e-04")
         XCTAssertEqual(ReadableNumbers.percent(0.953), "95.3%")
+        XCTAssertEqual([0.4, 45, 89.4, 90, 3000, 5300, 5400, 7500].map { ReadableNumbers.duration(seconds: $0) },
+                       ["0 s", "45 s", "89 s", "2 min", "50 min", "88 min", "1 h 30 min", "2 h 05 min"])
     }
 }

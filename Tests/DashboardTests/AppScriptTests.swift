@@ -74,6 +74,27 @@ final class AppScriptTests: XCTestCase {
         XCTAssertEqual(app.state.history["dense"], [412.5, 412.5])
     }
 
+    /// A running variant says how long it has left at the rate of what it has done (exact
+    /// kernels report progress by work), in Details and in the Results note; not before a
+    /// second has passed.
+    func testARunningVariantSaysHowLongItHasLeft() {
+        let (app, launcher, clock) = Fixtures.app(width: 160, height: 48)
+        Fixtures.keys(app, .char("r"))
+        let job = launcher.jobs[0].job
+        app.handle(.engine(.event(job: job, step: 0, .variantStarted(label: "dense"))))
+        app.handle(.engine(.event(job: job, step: 0, .progress(label: "dense", fraction: 0.01))))
+        func screen(after seconds: Double) -> String {
+            let buf = Screen.render(app.state, theme: .monochrome, now: clock.now + seconds)
+            return (0..<buf.height).map { buf.line($0) }.joined(separator: "\n")
+        }
+        XCTAssertFalse(screen(after: 0.5).contains("left"), "no estimate from half a second")
+        XCTAssertTrue(screen(after: 3).contains("running dense, about 5 min left · 0/2"), screen(after: 3))
+        app.handle(.engine(.event(job: job, step: 0, .progress(label: "dense", fraction: 0.4))))
+        let later = screen(after: 30)
+        XCTAssertTrue(later.contains("running dense, about 45 s left · 0/2"), later)
+        XCTAssertTrue(later.contains("status   running, 40% of") && later.contains("runs, about 45 s left"), later)
+    }
+
     func testCancelStopsTheJobAndMarksUnfinishedRows() {
         let (app, launcher, _) = Fixtures.app()
         Fixtures.keys(app, .char("r"))

@@ -53,7 +53,7 @@ final class WidgetFrameTests: XCTestCase {
                                         ResultExtra("pattern", .perHead(["bs(64)", "a-shape"])),
                                         ResultExtra("search_err", .perHeadNumbers([0.01234, 0.5]))])
         app.handle(.engine(.event(job: launcher.jobs[0].job, step: 0, .result(VariantResult(row: row)))))
-        let buf = draw(34, 30) { DetailsPanel(state: app.state).draw(into: &$0, $1, theme: .monochrome) }
+        let buf = draw(34, 30) { DetailsPanel(state: app.state, now: 0).draw(into: &$0, $1, theme: .monochrome) }
         let text = (0..<buf.height).map { buf.line($0).dropFirst(2).dropLast(2).trimmingCharacters(in: .whitespaces) }
         let all = text.joined(separator: "\n")
         func follows(_ first: String, _ second: String) -> Bool {

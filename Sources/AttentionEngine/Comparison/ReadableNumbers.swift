@@ -58,6 +58,13 @@ public enum ReadableNumbers {
         x == x.rounded() && abs(x) < 1e15 ? Int(x) : nil
     }
 
+    /// A duration to read at a glance: "45 s", "12 min", "2 h 05 min".
+    public static func duration(seconds s: Double) -> String {
+        if s < 90 { return "\(Int(s.rounded())) s" }
+        let minutes = Int((s / 60).rounded())
+        return minutes < 90 ? "\(minutes) min" : String(format: "%d h %02d min", minutes / 60, minutes % 60)
+    }
+
     public static func percent(_ x: Double) -> String {
         guard x.isFinite else { return "–" }
         return String(format: "%.1f%%", x * 100)

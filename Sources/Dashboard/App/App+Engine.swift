@@ -111,7 +111,7 @@ extension App {
         case .stage(let text): s.stage = text
         case .variantStarted(let label):
             s.stage = "running \(label)"
-            if let i = s.rows.firstIndex(where: { $0.label == label }) { s.rows[i].status = .running(0) }
+            if let i = s.rows.firstIndex(where: { $0.label == label }) { s.rows[i].status = .running(0); s.rows[i].started = clock() }
         case .progress(let label, let fraction):
             if let i = s.rows.firstIndex(where: { $0.label == label }) { s.rows[i].status = .running(fraction) }
         case .result(let r):

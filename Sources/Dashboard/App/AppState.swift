@@ -68,6 +68,20 @@ public struct RowState: Sendable {
     /// Per head, the share of allowed entries `coverage` says were computed, worked out once
     /// when the result arrives (`CoverageMap.computedShares`), not per frame.
     public var computedShares: [Double]?
+    /// When the variant's first (warmup or timed) run began, on the app's clock.
+    public var started: Double?
+
+    /// Seconds until the variant's runs end if the rest goes as fast as what is done
+    /// (exact kernels report progress by work done); nil before a second of progress.
+    func timeLeft(at now: Double) -> Double? {
+        guard case .running(let f) = status, f > 0, let started, now - started >= 1 else { return nil }
+        return (now - started) * (1 - f) / f
+    }
+
+    /// `timeLeft` as the dashboard words it: "about 12 min left".
+    func timeLeftText(at now: Double) -> String? {
+        timeLeft(at: now).map { "about \(ReadableNumbers.duration(seconds: $0)) left" }
+    }
 }
 
 /// The latest comparison run: its spec and what the engine has reported so far.

@@ -4,6 +4,7 @@ import AttentionEngine
 /// settings, the method's own extras (per-head values listed) and its latency history.
 struct DetailsPanel {
     var state: AppState
+    var now: Double
 
     func draw(into buf: inout CellBuffer, _ r: Rect, theme: Theme) {
         let row = state.selectedRow
@@ -50,7 +51,7 @@ struct DetailsPanel {
         } else {
             let status = switch row.status {
             case .queued: "queued"
-            case .running(let f): "running, \(Int(f * 100))% of warmup and timed runs"
+            case .running(let f): "running, \(Int(f * 100))% of warmup and timed runs" + (row.timeLeftText(at: now).map { ", \($0)" } ?? "")
             case .stopped:
                 // The toast fades; the reason a run failed stays here, wrapped to the panel.
                 if case .failed(let e)? = state.session?.phase { "failed: \(e.message)" } else { "not finished" }

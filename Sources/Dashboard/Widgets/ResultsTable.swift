@@ -117,7 +117,9 @@ struct ResultsTable {
             let done = s.results.count
             let elapsed = (s.ended ?? now) - s.started
             switch s.phase {
-            case .running: parts.append("\(s.stage) · \(done)/\(s.included) · \(String(format: "%.1f s", elapsed))")
+            case .running:
+                let left = s.rows.lazy.compactMap { $0.timeLeftText(at: now) }.first.map { ", \($0)" } ?? ""
+                parts.append("\(s.stage)\(left) · \(done)/\(s.included) · \(String(format: "%.1f s", elapsed))")
             case .finished: parts.append("done \(done)/\(s.included) in \(String(format: "%.1f s", elapsed))")
             case .cancelled: parts.append("cancelled \(done)/\(s.included)")
             case .failed: parts.append("failed")

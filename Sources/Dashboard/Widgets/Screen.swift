@@ -36,7 +36,7 @@ public enum Screen {
         if lower.width - detailsWidth >= 50 {
             let (heat, details) = lower.splitLeft(lower.width - detailsWidth)
             HeatmapPanel(state: state).draw(into: &buf, heat, theme: theme)
-            DetailsPanel(state: state).draw(into: &buf, details, theme: theme)
+            DetailsPanel(state: state, now: now).draw(into: &buf, details, theme: theme)
         } else {
             HeatmapPanel(state: state).draw(into: &buf, lower, theme: theme)
         }
