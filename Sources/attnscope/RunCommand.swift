@@ -144,6 +144,8 @@ final class ProgressLine: @unchecked Sendable {
     private let enabled: Bool
     private let lock = NSLock()
     private var lastDraw = 0.0
+    /// When the running variant's first run began, for its time left.
+    private var variantStart = 0.0
 
     init(enabled: Bool) { self.enabled = enabled }
 
@@ -152,13 +154,16 @@ final class ProgressLine: @unchecked Sendable {
         let text: String
         switch event {
         case .stage(let s): text = s
-        case .variantStarted(let label): text = "\(label): starting"
+        case .variantStarted(let label):
+            lock.withLock { variantStart = Date().timeIntervalSince1970 }
+            text = "\(label): starting"
         case .progress(let label, let f):
             let now = Date().timeIntervalSince1970
             lock.lock(); defer { lock.unlock() }
             if now - lastDraw < 0.1 { return }
             lastDraw = now
-            StandardStreams.error("\r\u{1B}[2K\(label): \(Int(f * 100))%")
+            let left = TimeLeft.text(elapsed: now - variantStart, fraction: f).map { ", \($0)" } ?? ""
+            StandardStreams.error("\r\u{1B}[2K\(label): \(Int(f * 100))%\(left)")
             return
         case .result(let r): text = "\(r.row.label): done"
         }

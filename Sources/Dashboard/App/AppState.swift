@@ -71,16 +71,10 @@ public struct RowState: Sendable {
     /// When the variant's first (warmup or timed) run began, on the app's clock.
     public var started: Double?
 
-    /// Seconds until the variant's runs end if the rest goes as fast as what is done
-    /// (exact kernels report progress by work done); nil before a second of progress.
-    func timeLeft(at now: Double) -> Double? {
-        guard case .running(let f) = status, f > 0, let started, now - started >= 1 else { return nil }
-        return (now - started) * (1 - f) / f
-    }
-
-    /// `timeLeft` as the dashboard words it: "about 12 min left".
+    /// "about 12 min left" while the variant runs (`TimeLeft`).
     func timeLeftText(at now: Double) -> String? {
-        timeLeft(at: now).map { "about \(ReadableNumbers.duration(seconds: $0)) left" }
+        guard case .running(let f) = status, let started else { return nil }
+        return TimeLeft.text(elapsed: now - started, fraction: f)
     }
 }
 
