@@ -27,4 +27,20 @@ final class KeymapTests: XCTestCase {
         let text = try String(contentsOf: readme, encoding: .utf8)
         XCTAssertTrue(text.contains(Keymap.markdown()), "README.md's key list differs from `attnscope tui --print-keys`")
     }
+
+    /// Help and the reproduce dialog have nothing to choose or move through: the footer
+    /// offers only the keys that close them, and each of those does.
+    func testHelpAndReproduceOfferOnlyTheKeysThatCloseThem() {
+        for open in [Key.char("?"), .char("p")] {
+            let (app, _, _) = Fixtures.app()
+            Fixtures.keys(app, open)
+            let offered = FooterBar(state: app.state, now: 0).bindings()
+            XCTAssertEqual(offered.map(\.action), [.back], "\(open)")
+            for key in offered.flatMap(\.keys) {
+                Fixtures.keys(app, key)
+                XCTAssertNil(app.state.modal, "\(key) after \(open)")
+                Fixtures.keys(app, open)
+            }
+        }
+    }
 }

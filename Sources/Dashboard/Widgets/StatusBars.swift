@@ -112,7 +112,10 @@ struct FooterBar {
         case .sweep?:
             return Keymap.bindings(in: .global).filter { [.sweep, .cancel, .help].contains($0.action) }
                 + Keymap.bindings(in: .dialog).filter { $0.action == .back }
-        case .help?, .reproduce?, .picker?:
+        case .help?, .reproduce?:
+            // Nothing to choose or move through: Enter closes them too, but only "close" says so.
+            return Keymap.bindings(in: .dialog).filter { $0.action == .back }
+        case .picker?:
             return Keymap.bindings(in: .dialog).filter { [.edit, .back, .up, .down].contains($0.action) }
         case nil: break
         }
