@@ -4,9 +4,11 @@ import Foundation
 ///
 /// - a list `[1.0, 1.02, …]`: the factors, used at every length;
 /// - an object with `long_factor` (beyond the original length) and optionally
-///   `short_factor` (up to it; missing means 1 everywhere) and `nhat` (n̂). Other fields
-///   (`attnscope rope search` writes its score and curve, Phi-3.5's file its source) are
-///   ignored.
+///   `short_factor` (up to it; missing means 1 everywhere), `nhat` (n̂), the lengths the
+///   factors are for (`original_max_position_embeddings` L, `max_position_embeddings` L':
+///   the defaults of `original=` and `target=`, so s = L'/L at every N) and
+///   `attention_factor`. Phi-3.5's file and `attnscope rope search`'s output state all
+///   of these. Other fields (the search's score and curve, Phi-3.5's source) are ignored.
 ///
 /// Non-numeric, non-positive or missing factors are errors (exit 65) naming the field; a
 /// list that decreases somewhere is only a warning.
@@ -32,6 +34,14 @@ public enum FactorFile {
             factors = LongRoPEFactors(long: long, short: try reader.positiveList(object["short_factor"], field: "short_factor"),
                                       nhat: try reader.integer(object["nhat"], field: "nhat", range: 0...RopeScaling.maxNhat),
                                       source: source)
+            let lengths = 1...RunSpec.limits.seq.upperBound
+            factors.original = try reader.integer(object["original_max_position_embeddings"], field: "original_max_position_embeddings", range: lengths)
+            factors.target = try reader.integer(object["max_position_embeddings"], field: "max_position_embeddings", range: lengths)
+            if let o = factors.original, let t = factors.target, t < o {
+                throw reader.fail("max_position_embeddings", "= \(t) is below original_max_position_embeddings = \(o): the factors extend the trained length")
+            }
+            factors.attentionFactor = try reader.number(object["attention_factor"], field: "attention_factor")
+            if let af = factors.attentionFactor, af <= 0 { throw reader.fail("attention_factor", "= \(af) must be positive") }
         } else {
             throw EngineError.data("\(source): expected a JSON list of factors or an object with 'long_factor', found \(JSONFieldReader.describe(root))")
         }

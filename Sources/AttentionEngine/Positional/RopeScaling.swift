@@ -58,8 +58,9 @@ public struct RopeScaling: Sendable, Equatable {
     }
 
     /// The frequencies and attention factor at `seq` tokens. The attention factor depends on
-    /// s (fixed by the target or the config), never on `seq`; only dynamic NTK's frequencies
-    /// and LongRoPE's choice of short or long factors follow `seq`.
+    /// s, fixed by the target (a key, a factors file or a config); only without one is the
+    /// target `seq` itself. Dynamic NTK's frequencies and LongRoPE's choice of short or long
+    /// factors follow `seq` always.
     public func resolved(seq: Int, style: RopeSettings.Style) throws -> ScaledRope {
         let s = extensionRatio(seq: seq)
         let standard = RotaryEmbedding.standardInvFreq(headDim: headDim, base: base)

@@ -45,7 +45,11 @@ public struct RopeScalingRequest: Sendable, Equatable {
     public func scaling(headDim: Int, base: Double, searched: LongRoPEFactors? = nil) throws -> RopeScaling {
         var scaling: RopeScaling
         if var config = try checkedConfig(headDim: headDim) {
-            config.factors = searched ?? config.factors
+            // A search finds the long factors for the target; up to L the config's short ones stay.
+            if var found = searched {
+                found.short = found.short ?? config.factors?.short
+                config.factors = found
+            }
             scaling = config
         } else {
             let factors = searched ?? self.factors
@@ -55,8 +59,14 @@ public struct RopeScalingRequest: Sendable, Equatable {
             if kind == .longrope && factors == nil {
                 throw EngineError.usage("scaling=longrope needs factors=FILE, config=FILE or search=on")
             }
-            scaling = RopeScaling(kind: kind, headDim: headDim, base: base, original: original ?? RopeScaling.defaultOriginal)
-            scaling.target = target
+            // A factors file's stated lengths and attention factor stand in for unset keys.
+            scaling = RopeScaling(kind: kind, headDim: headDim, base: base,
+                                  original: original ?? factors?.original ?? RopeScaling.defaultOriginal)
+            scaling.target = target ?? factors?.target
+            if let o = original, let t = scaling.target, t < o {
+                throw EngineError.usage("original=\(o) is above the target \(t) that \(factors?.source ?? "the factors") state: give target= too")
+            }
+            scaling.attentionFactor = factors?.attentionFactor
             scaling.factors = factors
             try factors?.check(headDim: headDim)
         }

@@ -28,9 +28,12 @@ final class RopeCheckValueTests: XCTestCase {
         for seq in [131_072, 4096, 100] {  // from s = max/original: the same at any length
             XCTAssertEqual(try config.resolved(seq: seq, style: .half).embedding.attentionFactor, 1.1902380714, accuracy: 1e-10)
         }
+        // The factors file states the same lengths, so it gives the same factor at any length too.
         let request = try RopeScalingRequest(factorsFile: Self.phi35)
         let scaling = try request.scaling(headDim: 96, base: 10_000)
-        XCTAssertEqual(try scaling.resolved(seq: 131_072, style: .half).embedding.attentionFactor, 1.1902380714, accuracy: 1e-10)
+        for seq in [131_072, 8192, 4097, 100] {
+            XCTAssertEqual(try scaling.resolved(seq: seq, style: .half).embedding.attentionFactor, 1.1902380714, accuracy: 1e-10, "N = \(seq)")
+        }
     }
 
     func testPhi35LongAndShortInvFreq() throws {

@@ -18,6 +18,27 @@ final class RopeFileTests: XCTestCase {
         XCTAssertEqual(object.warnings, [])
     }
 
+    /// A file that states the lengths its factors are for (Phi-3.5's, `rope search`'s) fixes
+    /// s = L'/L and so the attention factor, whatever N is; keys given still win.
+    func testStatedLengthsAndAttentionFactorAreTheDefaults() throws {
+        let text = #"{"long_factor": [1, 2], "original_max_position_embeddings": 100, "max_position_embeddings": 800}"#
+        let path = try temporaryFile("f.json", text)
+        func scaling(_ request: RopeScalingRequest) throws -> ScaledRope {
+            try request.scaling(headDim: 4, base: 10_000).resolved(seq: 200, style: .half)
+        }
+        let stated = try scaling(RopeScalingRequest(factorsFile: path))
+        XCTAssertEqual(stated.scale, 8)
+        XCTAssertEqual(stated.embedding.attentionFactor, (1 + log(8.0) / log(100.0)).squareRoot(), accuracy: 1e-15)
+        XCTAssertEqual(try scaling(RopeScalingRequest(target: 1600, factorsFile: path)).scale, 16)
+        XCTAssertEqual(try scaling(RopeScalingRequest(original: 200, factorsFile: path)).scale, 4)
+        XCTAssertThrowsError(try scaling(RopeScalingRequest(original: 1000, factorsFile: path))) {
+            XCTAssertTrue(($0 as? EngineError)?.message.contains("original=1000 is above the target 800") == true, "\($0)")
+        }
+        let withFactor = try temporaryFile("g.json", #"{"long_factor": [1, 2], "attention_factor": 1.5}"#)
+        XCTAssertEqual(try scaling(RopeScalingRequest(factorsFile: withFactor)).embedding.attentionFactor, 1.5)
+        XCTAssertEqual(try scaling(RopeScalingRequest(factorsFile: withFactor, attentionFactor: 1.25)).embedding.attentionFactor, 1.25)
+    }
+
     func testBadFactorFilesNameTheField() throws {
         assertDataError(try factors(#"{"long_factor": [1, "two", 3]}"#), naming: ["f.json", "long_factor[1]", "not a number"])
         assertDataError(try factors("[1, 2, -0.5]"), naming: ["(top level)[2]", "-0.5", "positive"])
@@ -26,10 +47,25 @@ final class RopeFileTests: XCTestCase {
         assertDataError(try factors(#"{"long_factor": [1, 2, 3]"#), naming: ["not valid JSON"])
         assertDataError(try factors(#"{"long_factor": [1, 2], "nhat": 1.5}"#), naming: ["'nhat'"])
         assertDataError(try factors(#""2.0""#), naming: ["expected a JSON list"])
+        assertDataError(try factors(#"{"long_factor": [1, 2], "original_max_position_embeddings": 800, "max_position_embeddings": 100}"#),
+                        naming: ["'max_position_embeddings' = 100 is below original_max_position_embeddings = 800"])
+        assertDataError(try factors(#"{"long_factor": [1, 2], "original_max_position_embeddings": 4096.5}"#),
+                        naming: ["'original_max_position_embeddings'", "whole number"])
+        assertDataError(try factors(#"{"long_factor": [1, 2], "attention_factor": 0}"#), naming: ["'attention_factor' = 0.0 must be positive"])
         assertDataError(try factors(#"[true, 1]"#), naming: ["(top level)[0]", "not a number"])
         let wrongLength = try factors(#"{"long_factor": [1, 2, 3], "short_factor": [1, 1, 1, 1]}"#)
         assertDataError(try wrongLength.check(headDim: 8), naming: ["'long_factor' has 3 entries", "head dim 8 needs 4"])
         assertDataError(try FactorFile.load("/nonexistent/f.json"), naming: ["factors /nonexistent/f.json", "no such file"])
+    }
+
+    /// `search=on` with `config=` finds long factors for the target; up to the original
+    /// length the model's own short factors still apply.
+    func testASearchKeepsTheConfigsShortFactors() throws {
+        let request = try RopeScalingRequest(configFile: try RopeCheckValueTests.phi35Config())
+        let found = LongRoPEFactors(long: Array(repeating: 2, count: 48), source: "search")
+        let scaling = try request.scaling(headDim: 96, base: 10_000, searched: found)
+        XCTAssertEqual(scaling.factors?.long, found.long)
+        XCTAssertEqual(scaling.factors?.short, try FactorFile.load(RopeCheckValueTests.phi35).short)
     }
 
     func testDecreasingFactorsAreOnlyAWarning() throws {

@@ -26,6 +26,13 @@ public struct LongRoPEFactors: Sendable, Equatable {
     public var short: [Double]?
     /// n̂ stated by the file (a search result); nil when the file says nothing.
     public var nhat: Int?
+    /// The lengths the factors were made for, L and L', when a factors file states them
+    /// (`original_max_position_embeddings`, `max_position_embeddings`): they fix s, so the
+    /// attention factor is the model's at every N, as in transformers.
+    public var original: Int?
+    public var target: Int?
+    /// The attention factor the file states (`attention_factor`), used as the model's own.
+    public var attentionFactor: Double?
     /// Where the factors came from, for messages (`factors FILE`, `config FILE`, `search`).
     public var source: String
     /// Field names as the source spells them, for messages.
