@@ -9,8 +9,8 @@ struct JSONFieldReader {
 
     /// Parses `data` as JSON.
     func parse(_ data: Data) throws -> Any {
-        do { return try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) } catch {
-            throw EngineError.data("\(source): not valid JSON (\((error as NSError).userInfo[NSDebugDescriptionErrorKey] ?? error.localizedDescription))")
+        do { return try ExactJSON.parse(data) } catch {
+            throw EngineError.data("\(source): not valid JSON (\(ExactJSON.reason(error, data: data)))")
         }
     }
 

@@ -16,6 +16,10 @@ final class RopeFileTests: XCTestCase {
         XCTAssertEqual(object.factors(seq: 101, original: 100).values, [1, 2, 3, 4])
         XCTAssertEqual(object.nhat, 4)
         XCTAssertEqual(object.warnings, [])
+        // Read correctly rounded, so a searched file replays the factors it was scored with
+        // (Linux Foundation's JSONSerialization reads these two an ulp off).
+        let exact = [1.3658536585365855, 1.6716417910447763, 0.1, 1.0800000429153442]
+        XCTAssertEqual(try factors("[\(exact.map { "\($0)" }.joined(separator: ", "))]").long, exact)
     }
 
     /// A file that states the lengths its factors are for (Phi-3.5's, `rope search`'s) fixes
