@@ -1,5 +1,8 @@
-/// LongRoPE's genetic operators (repository `evolution/algorithms/dim_mono.py`), both keeping
-/// factors non-decreasing and never returning a candidate already evaluated.
+/// LongRoPE's genetic operators as the paper describes them (§3.2, Algorithm 1), both keeping
+/// factors non-decreasing and never returning a candidate already evaluated. The repository's
+/// `evolution/algorithms/dim_mono.py` differs in details not followed here: its crossover
+/// takes a gene with probability p/2 and builds on failed attempts, its mutation retries
+/// build on each other, and it searches [1, 1 + s] without n̂.
 ///
 /// - Mutation: each pair, with probability p (0.3), draws a new grid value uniformly between
 ///   its neighbours' current values (1 below the fastest pair, 1.25·s above the slowest), so
