@@ -63,8 +63,9 @@ public struct RopeScalingRequest: Sendable, Equatable {
             scaling = RopeScaling(kind: kind, headDim: headDim, base: base,
                                   original: original ?? factors?.original ?? RopeScaling.defaultOriginal)
             scaling.target = target ?? factors?.target
-            if let o = original, let t = scaling.target, t < o {
-                throw EngineError.usage("original=\(o) is above the target \(t) that \(factors?.source ?? "the factors") state: give target= too")
+            // Keys alone were checked when the request was made; a file may supply either length.
+            if let t = scaling.target, t < scaling.original, let source = factors?.source {
+                throw EngineError.usage("target \(t) is below original \(scaling.original) (keys and \(source) together): a scaling extends the trained length")
             }
             scaling.attentionFactor = factors?.attentionFactor
             scaling.factors = factors

@@ -35,8 +35,10 @@ final class RopeFileTests: XCTestCase {
         XCTAssertEqual(stated.embedding.attentionFactor, (1 + log(8.0) / log(100.0)).squareRoot(), accuracy: 1e-15)
         XCTAssertEqual(try scaling(RopeScalingRequest(target: 1600, factorsFile: path)).scale, 16)
         XCTAssertEqual(try scaling(RopeScalingRequest(original: 200, factorsFile: path)).scale, 4)
-        XCTAssertThrowsError(try scaling(RopeScalingRequest(original: 1000, factorsFile: path))) {
-            XCTAssertTrue(($0 as? EngineError)?.message.contains("original=1000 is above the target 800") == true, "\($0)")
+        for request in [try RopeScalingRequest(original: 1000, factorsFile: path), try RopeScalingRequest(target: 50, factorsFile: path)] {
+            XCTAssertThrowsError(try scaling(request)) {
+                XCTAssertTrue(($0 as? EngineError)?.message.contains("is below original") == true, "\($0)")
+            }
         }
         let withFactor = try temporaryFile("g.json", #"{"long_factor": [1, 2], "attention_factor": 1.5}"#)
         XCTAssertEqual(try scaling(RopeScalingRequest(factorsFile: withFactor)).embedding.attentionFactor, 1.5)
