@@ -32,9 +32,8 @@ struct RopeScalingOptions: ParsableArguments {
     /// Checks the flags' ranges (exit 64, naming the flag) and reads the files they name (exit 65).
     static func request(kind: RopeScalingKind?, original: Int?, target: Int?, factors: String?, config: String?,
                         nhat: Int?, attentionFactor: Double?) throws -> RopeScalingRequest {
-        let lengths = 1...RunSpec.limits.seq.upperBound
         for (flag, v) in [("--original", original), ("--target", target)] {
-            if let v, !lengths.contains(v) { throw EngineError.usage("\(flag) \(v) is out of range: 1…\(lengths.upperBound)") }
+            if let v, !RopeScaling.lengths.contains(v) { throw EngineError.usage("\(flag) \(v) is out of range: 1…\(RopeScaling.lengths.upperBound)") }
         }
         if let n = nhat, !(0...RopeScaling.maxNhat).contains(n) { throw EngineError.usage("--nhat \(n) is out of range: 0…\(RopeScaling.maxNhat)") }
         if let a = attentionFactor, !(a > 0 && a.isFinite) { throw EngineError.usage("--attention-factor \(a) must be a positive number") }

@@ -34,9 +34,8 @@ public enum FactorFile {
             factors = LongRoPEFactors(long: long, short: try reader.positiveList(object["short_factor"], field: "short_factor"),
                                       nhat: try reader.integer(object["nhat"], field: "nhat", range: 0...RopeScaling.maxNhat),
                                       source: source)
-            let lengths = 1...RunSpec.limits.seq.upperBound
-            factors.original = try reader.integer(object["original_max_position_embeddings"], field: "original_max_position_embeddings", range: lengths)
-            factors.target = try reader.integer(object["max_position_embeddings"], field: "max_position_embeddings", range: lengths)
+            factors.original = try reader.integer(object["original_max_position_embeddings"], field: "original_max_position_embeddings", range: RopeScaling.lengths)
+            factors.target = try reader.integer(object["max_position_embeddings"], field: "max_position_embeddings", range: RopeScaling.lengths)
             if let o = factors.original, let t = factors.target, t < o {
                 throw reader.fail("max_position_embeddings", "= \(t) is below original_max_position_embeddings = \(o): the factors extend the trained length")
             }

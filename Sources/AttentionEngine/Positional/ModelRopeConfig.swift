@@ -63,9 +63,9 @@ public enum ModelRopeConfig {
             }
         }
 
-        let maxPositions = try reader.integer(root["max_position_embeddings"], field: "max_position_embeddings", range: 1...RunSpec.limits.seq.upperBound)
+        let maxPositions = try reader.integer(root["max_position_embeddings"], field: "max_position_embeddings", range: RopeScaling.lengths)
         let originalEntry = lookup("original_max_position_embeddings")
-        let statedOriginal = try reader.integer(originalEntry.value, field: originalEntry.field, range: 1...RunSpec.limits.seq.upperBound)
+        let statedOriginal = try reader.integer(originalEntry.value, field: originalEntry.field, range: RopeScaling.lengths)
         guard let original = statedOriginal ?? maxPositions else {
             throw EngineError.data("\(source): needs 'original_max_position_embeddings' or 'max_position_embeddings' (the trained length)")
         }

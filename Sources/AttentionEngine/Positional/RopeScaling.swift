@@ -23,6 +23,8 @@ public enum RopeScalingKind: String, Sendable, CaseIterable, Codable {
 public struct RopeScaling: Sendable, Equatable {
     public static let defaultOriginal = 4096
     public static let maxNhat = RunSpec.limits.seq.upperBound
+    /// Lengths a scaling may name (L, L'), from keys, flags, factors files and configs.
+    public static let lengths = 1...RunSpec.limits.seq.upperBound
 
     public var kind: RopeScalingKind
     public var headDim: Int

@@ -30,9 +30,8 @@ extension LongRoPEAttention {
         func usage(_ message: String) -> EngineError { .usage("method 'longrope': \(message)") }
         // No scaling= means: whatever config=/factors=/search=on imply.
         let kind: RopeScalingKind? = p.has("scaling") ? try p.choice("scaling", default: .longrope) : nil
-        let lengths = 1...RunSpec.limits.seq.upperBound
-        let original = try p.optionalInt("original", range: lengths)
-        let target = try p.optionalInt("target", range: lengths, unset: "N")
+        let original = try p.optionalInt("original", range: RopeScaling.lengths)
+        let target = try p.optionalInt("target", range: RopeScaling.lengths, unset: "N")
         let nhat = try p.optionalInt("nhat", range: 0...RopeScaling.maxNhat)
         var attentionFactor: Double?
         if let raw = p.string("attention_factor"), raw != "auto" {
