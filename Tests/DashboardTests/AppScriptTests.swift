@@ -83,10 +83,7 @@ final class AppScriptTests: XCTestCase {
         let job = launcher.jobs[0].job
         app.handle(.engine(.event(job: job, step: 0, .variantStarted(label: "dense"))))
         app.handle(.engine(.event(job: job, step: 0, .progress(label: "dense", fraction: 0.01))))
-        func screen(after seconds: Double) -> String {
-            let buf = Screen.render(app.state, theme: .monochrome, now: clock.now + seconds)
-            return (0..<buf.height).map { buf.line($0) }.joined(separator: "\n")
-        }
+        func screen(after seconds: Double) -> String { Screen.render(app.state, theme: .monochrome, now: clock.now + seconds).text }
         XCTAssertFalse(screen(after: 0.5).contains("left"), "no estimate from half a second")
         XCTAssertTrue(screen(after: 3).contains("running dense, about 5 min left · 0/2"), screen(after: 3))
         app.handle(.engine(.event(job: job, step: 0, .progress(label: "dense", fraction: 0.4))))
@@ -119,8 +116,8 @@ final class AppScriptTests: XCTestCase {
         XCTAssertTrue(app.state.toast!.isError)
         // Long after the toast has gone, the selected row's details still say why.
         let later = Screen.render(app.state, theme: .colour, now: 1e6)
-        XCTAssertFalse((0..<later.height).contains { later.line($0).contains("✗ --inputs /x") }, "the toast has expired")
-        let text = (0..<later.height).map { later.line($0) }.joined(separator: "\n")
+        XCTAssertFalse(later.text.contains("✗ --inputs /x"), "the toast has expired")
+        let text = later.text
         XCTAssertTrue(text.contains("status   failed: --inputs /x:") && text.contains("no such directory"), text)
     }
 
@@ -179,7 +176,7 @@ final class AppScriptTests: XCTestCase {
         XCTAssertEqual(Screen.render(app.state, theme: .colour, now: 0).width, 160)
         app.handle(.resize(width: 70, height: 20))
         let small = Screen.render(app.state, theme: .colour, now: 0)
-        XCTAssertTrue((0..<small.height).contains { small.line($0).contains("terminal too small: need 80×24, have 70×20") })
+        XCTAssertTrue(small.text.contains("terminal too small: need 80×24, have 70×20"))
         Fixtures.keys(app, .char("r"))
         XCTAssertNil(app.state.session, "keys other than q do nothing while too small")
         app.handle(.resize(width: 80, height: 24))
@@ -357,7 +354,7 @@ final class AppScriptTests: XCTestCase {
         XCTAssertEqual(app.state.variants.last?.spec.label, "flash-32", "a derived label follows the values")
         // A choice key's help is a sentence, then its choices.
         Fixtures.keys(app, .down, .down)
-        let screen = (0..<24).map { Screen.render(app.state, theme: .colour, now: 0).line($0) }.joined(separator: "\n")
+        let screen = Screen.render(app.state, theme: .colour, now: 0).text
         XCTAssertTrue(screen.contains("float32. Choices (←/→): fp32, bf16, fp16, fp8."), screen)
         Fixtures.keys(app, .up, .up)
         // Renaming to a taken label is refused.
@@ -451,7 +448,7 @@ final class AppScriptTests: XCTestCase {
         Fixtures.keys(app, .char("["))
         XCTAssertEqual(app.state.head, 3)
         let screen = Screen.render(app.state, theme: .colour, now: clock.now)
-        XCTAssertTrue((0..<screen.height).contains { screen.line($0).contains("head 4/4") })
+        XCTAssertTrue(screen.text.contains("head 4/4"))
         Fixtures.keys(app, .char("]"))
         XCTAssertEqual(app.state.head, 0)
         // The files' 4 heads, not the setup's default 2, bound the head a new run keeps; until
@@ -459,7 +456,7 @@ final class AppScriptTests: XCTestCase {
         Fixtures.keys(app, .char("["), .char("r"))
         XCTAssertEqual(app.state.head, 3)
         let running = Screen.render(app.state, theme: .colour, now: clock.now)
-        XCTAssertFalse((0..<running.height).contains { running.line($0).contains("· head ") }, "no head count before a result")
+        XCTAssertFalse(running.text.contains("· head "), "no head count before a result")
         Fixtures.finishRun(app, launcher, clock)
         XCTAssertEqual(app.state.head, 3)
     }
