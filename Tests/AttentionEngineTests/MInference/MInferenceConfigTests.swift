@@ -18,9 +18,9 @@ final class MInferenceConfigTests: XCTestCase {
         return path
     }
 
-    func patterns(_ spec: String, heads: Int = 4) throws -> [String] {
+    func patterns(_ spec: String, seq: Int = 8000) throws -> [String] {
         let out = try MethodRegistry.make(MethodSpec(parsing: spec))
-            .run(randomInputs(seq: 300, heads: heads, kvHeads: 2, dim: 16), context: RunContext(threads: 2))
+            .run(randomInputs(seq: seq, heads: 4, kvHeads: 2, dim: 16), context: RunContext(threads: 2))
         guard case .perHead(let p)? = out.extras.first(where: { $0.name == "pattern" })?.value else { return [] }
         return p
     }
@@ -28,10 +28,19 @@ final class MInferenceConfigTests: XCTestCase {
     func testPublishedEntriesSetEachHeadsPattern() throws {
         let path = try write(published)
         XCTAssertEqual(try patterns("minference:config=\(path)"),
-                       ["vs(1000,6096)", "a-shape(100,800)", "bs(4)", "vs(1000,6096)"],
-                       "head 2 is block-sparse with top_k = min(100, 300/64); head 3 is missing: MInference's default")
+                       ["vs(1000,6096)", "a-shape(100,800)", "bs(100)", "vs(1000,6096)"],
+                       "head 2 is block-sparse with top_k = min(100, 8000/64); head 3 is missing: MInference's default")
         XCTAssertEqual(try patterns("minference:config=\(path),layer=1,top_k=2"),
                        ["vs(30,800)", "vs(1000,6096)", "vs(1000,6096)", "vs(100,750)"])
+    }
+
+    /// The column says what ran: MInference clamps v to 30…N, s to 50…N and top_k to ⌈N/64⌉.
+    func testPatternsShowTheClampedSizesTheyRan() throws {
+        let path = try write(#"[{"0": ["vertical_and_slash", 0, 0, 1], "1": ["block_sparse", 0, 0, 1], "2": ["vertical_and_slash", 40, 6096, 1]}]"#)
+        XCTAssertEqual(try patterns("minference:config=\(path),top_k=1000", seq: 300),
+                       ["vs(30,50)", "bs(5)", "vs(40,300)", "vs(300,300)"])
+        XCTAssertEqual(try patterns("minference:pattern=block-sparse", seq: 300), Array(repeating: "bs(4)", count: 4),
+                       "top_k defaults to min(100, 300/64)")
     }
 
     func testWrittenConfigReadsBack() throws {

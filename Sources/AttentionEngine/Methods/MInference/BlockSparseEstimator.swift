@@ -10,11 +10,16 @@
 /// (MInference pads it with zeros and divides by B; the mean is the unbiased version).
 /// Query blocks are scored 64 at a time (`QueryPanel`) in parallel.
 enum BlockSparseEstimator {
+    /// k ← min(k, ⌈N/B⌉), and at least one block.
+    static func clamped(topK: Int, seq: Int, block: Int) -> Int {
+        max(1, min(topK, (seq + block - 1) / block))
+    }
+
     static func estimate(_ inputs: AttentionInputs, head: Int, block b: Int, topK: Int,
                          threads: Int) -> (index: HeadIndex, flops: Int, bytes: Int) {
         let n = inputs.seq, d = inputs.headDim
         let blocks = (n + b - 1) / b
-        let k = max(1, min(topK, blocks))
+        let k = clamped(topK: topK, seq: n, block: b)
         let pooledQ = pooled(inputs.q, head: head, block: b)
         let pooledK = pooled(inputs.k, head: head / inputs.groupSize, block: b)
         let lanes = QueryPanel.lanes

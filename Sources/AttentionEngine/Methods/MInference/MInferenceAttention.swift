@@ -121,7 +121,7 @@ public struct MInferenceAttention: AttentionMethod {
     func plan(head: Int, inputs: AttentionInputs, kernel: SparseBlockKernel, threads: Int,
               flops: inout Int, bytes: inout Int) -> HeadPlan {
         let n = inputs.seq
-        guard let pattern = parameters.pattern(head: head, seq: n) else {
+        guard let pattern = parameters.pattern(head: head, seq: n)?.clamped(seq: n, block: parameters.block) else {
             let choice = PatternSearch(kernel: kernel, inputs: inputs, parameters: parameters, threads: threads)
                 .choose(head: head, flops: &flops, bytes: &bytes)
             return HeadPlan(pattern: choice.pattern, index: choice.index, searchError: choice.error)

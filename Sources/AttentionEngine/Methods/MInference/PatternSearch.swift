@@ -26,12 +26,16 @@ struct PatternSearch {
     }
 
     /// A-shape (1024, 4096); Vertical-Slash (30, 2048), (100, 1800), (500, 1500), (3000, 200);
-    /// Block-Sparse with the run's `top_k` (default min(100, N/64)).
+    /// Block-Sparse with the run's `top_k` (default min(100, N/64)); each with the sizes it
+    /// runs with at `seq` (so at N = 2048, (3000, 200) is searched, and reported, as (2048, 200)).
     func candidates(seq: Int) -> [SparsePattern] {
-        [.aShape(sink: 1024, local: 4096),
-         .verticalSlash(vertical: 30, slash: 2048), .verticalSlash(vertical: 100, slash: 1800),
-         .verticalSlash(vertical: 500, slash: 1500), .verticalSlash(vertical: 3000, slash: 200),
-         .blockSparse(topK: parameters.defaultTopK(seq: seq))]
+        let named: [SparsePattern] = [
+            .aShape(sink: 1024, local: 4096),
+            .verticalSlash(vertical: 30, slash: 2048), .verticalSlash(vertical: 100, slash: 1800),
+            .verticalSlash(vertical: 500, slash: 1500), .verticalSlash(vertical: 3000, slash: 200),
+            .blockSparse(topK: parameters.defaultTopK(seq: seq)),
+        ]
+        return named.map { $0.clamped(seq: seq, block: parameters.block) }
     }
 
     /// The query blocks scored: `sampleBlocks` evenly spaced ending with the last block, or all.

@@ -28,6 +28,22 @@ public enum SparsePattern: Sendable, Equatable, Hashable {
         }
     }
 
+    /// The sizes this pattern runs with at sequence length `seq` and query blocks of `block`
+    /// rows, after MInference's clamps: v ∈ [30, N], s ∈ [50, N], top-k ∈ [1, ⌈N/block⌉].
+    /// A-shape needs none (a sink or window past N simply covers every key). The `pattern`
+    /// column shows these, so a config's `vs(0,0)` reads as the `vs(30,50)` that ran.
+    public func clamped(seq: Int, block: Int) -> SparsePattern {
+        switch self {
+        case .aShape:
+            return self
+        case .verticalSlash(let v, let s):
+            let sizes = VerticalSlashEstimate.clamped(vertical: v, slash: s, seq: seq)
+            return .verticalSlash(vertical: sizes.v, slash: sizes.s)
+        case .blockSparse(let k):
+            return .blockSparse(topK: BlockSparseEstimator.clamped(topK: k, seq: seq, block: block))
+        }
+    }
+
     /// Short text for the per-head `pattern` column: `a-shape(128,3968)`, `vs(1000,6096)`, `bs(100)`.
     public var label: String {
         switch self {
