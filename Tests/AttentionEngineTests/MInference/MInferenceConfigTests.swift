@@ -72,6 +72,9 @@ final class MInferenceConfigTests: XCTestCase {
         XCTAssertEqual(try failure(#"{"0": ["stream_llm", 100, 800, 1]}"#)?.kind, .data)
         XCTAssertEqual(try failure("not json")?.kind, .data)
         XCTAssertEqual(try failure(#"[{"0": ["stream_llm", 100, 800, 1]}]"#, layer: 3)?.kind, .usage)
+        let empty = try failure("[]")
+        XCTAssertEqual(empty?.kind, .data)
+        XCTAssertTrue(empty?.message.contains("the list of layers is empty") ?? false, empty?.message ?? "")
         XCTAssertEqual((try? PatternConfig.load(path: "/nonexistent/config.json", layer: 0)) == nil, true)
     }
 

@@ -41,8 +41,9 @@ public struct PatternConfig: Sendable, Equatable {
     /// Reads layer `layer` of the file at `path`; the whole file must be well formed.
     public static func load(path: String, layer: Int) throws -> PatternConfig {
         let layers = try parse(FileManager.default.contents(atPath: path, naming: "config \(path)"), source: path)
+        guard !layers.isEmpty else { throw EngineError.data("config \(path): the list of layers is empty") }
         guard layer < layers.count else {
-            throw EngineError.usage("method 'minference': layer=\(layer) but config \(path) has \(layers.count) layer(s) (0…\(max(0, layers.count - 1)))")
+            throw EngineError.usage("method 'minference': layer=\(layer) but config \(path) has \(layers.count) layer(s) (0…\(layers.count - 1))")
         }
         return PatternConfig(source: path, layer: layer, entries: layers[layer])
     }
