@@ -27,17 +27,22 @@ public struct CellBuffer: Equatable, Sendable {
         cells[y * width + x] = Cell(symbol, style)
     }
 
-    /// Writes `text` from (x, y) to the right, clipped to `maxWidth` cells; returns the
-    /// number of cells written. Control and zero-width characters are dropped and wide
-    /// ones replaced, so every scalar takes exactly one column.
+    /// Writes `text` from (x, y) to the right, in at most `maxWidth` cells; returns the
+    /// number of cells written. Text that does not fit ends in "…" in its last cell, so a
+    /// cut value (`original=102…`) is never read as a whole one. Control and zero-width
+    /// characters are dropped and wide ones replaced, so every scalar takes one column.
     @discardableResult
     public mutating func put(_ text: String, x: Int, y: Int, style: Style, maxWidth: Int = .max) -> Int {
+        guard maxWidth > 0 else { return 0 }
+        var shown = text.unicodeScalars.lazy.compactMap(CellBuffer.displayable).makeIterator()
         var col = 0
-        for s in text.unicodeScalars {
-            guard col < maxWidth else { break }
-            guard let shown = CellBuffer.displayable(s) else { continue }
-            set(x + col, y, shown, style)
+        var next = shown.next()
+        while let s = next {
+            next = shown.next()
+            let last = col == maxWidth - 1
+            set(x + col, y, last && next != nil ? "…" : s, style)
             col += 1
+            if last { break }
         }
         return col
     }
