@@ -24,8 +24,23 @@ extension RunSpec {
     }
 
     /// The whole command, each argument quoted for a POSIX shell where needed.
-    public var commandLine: String {
-        (["attnscope"] + commandLineArguments).map(RunSpec.shellQuoted).joined(separator: " ")
+    public var commandLine: String { commandLinePhrases.joined(separator: " ") }
+
+    /// The command in pieces a display may put on separate lines (ending each but the last
+    /// in ` \`) without changing what a shell reads: `attnscope run`, then each flag with
+    /// its value, quoted.
+    public var commandLinePhrases: [String] {
+        var phrases: [String] = []
+        for word in (["attnscope"] + commandLineArguments).map(RunSpec.shellQuoted) {
+            // A word joins the phrase before it when that phrase is one word still waiting
+            // for its value (`attnscope` for `run`, a flag for its value).
+            if let last = phrases.last, !word.hasPrefix("-"), !last.contains(" ") {
+                phrases[phrases.count - 1] = last + " " + word
+            } else {
+                phrases.append(word)
+            }
+        }
+        return phrases
     }
 
     /// `s` as one shell word: unchanged if it holds only safe characters, else in single quotes.

@@ -93,9 +93,12 @@ struct ReproduceOverlay {
         let width = min(area.width - 4, 100)
         let noneRun = skipped.count == setup.methods.count
         let spec = noneRun ? setup : App.leavingOut(skipped, of: setup)
-        let command = Text.wrapped(spec.commandLine, width - 4)
+        let (command, broken) = ReproduceOverlay.commandLines(spec.commandLinePhrases, width: width - 4)
         var text = "Reproduces this setup headless (enabled variants only). Add --csv FILE or --json FILE for "
             + "machine-readable rows; `attnscope tui` with the same flags opens it in the dashboard."
+        if broken {
+            text += " An argument is wider than this box and is broken across lines: join them when copying, or widen the terminal."
+        }
         if noneRun, let first = skipped.first {
             text += " No variant can run on this setup, so this command fails as r does: \(first.reason.message)"
         } else if !skipped.isEmpty {
@@ -105,6 +108,36 @@ struct ReproduceOverlay {
         let inner = Overlay.box("Reproduce · Esc closes", width: width, height: command.count + note.count + 3, in: area, into: &buf, theme: theme)
         for (i, line) in command.enumerated() { buf.put(line, x: inner.x + 1, y: inner.y + i, style: theme.value) }
         for (i, line) in note.enumerated() { buf.put(line, x: inner.x + 1, y: inner.y + command.count + 1 + i, style: theme.muted) }
+    }
+}
+
+extension ReproduceOverlay {
+    /// The command in lines of at most `width` columns that paste into a shell as it is:
+    /// lines break between flags, or between a flag and its value (each but the last ends in
+    /// ` \`, the rest are indented). Only a word wider than a line is broken inside, without
+    /// `\`; `broken` says so.
+    static func commandLines(_ phrases: [String], width: Int) -> (lines: [String], broken: Bool) {
+        // (text, ends between arguments); continuation lines get "  " in front, " \\" behind.
+        var lines: [(text: String, whole: Bool)] = []
+        let room = max(1, width - 4)
+        for phrase in phrases {
+            if let last = lines.last, last.whole, last.text.count + 1 + phrase.count <= room {
+                lines[lines.count - 1].text += " " + phrase
+                continue
+            }
+            // Too long for a line: the flag, then its value (a flag never holds a space).
+            let words = phrase.count <= room ? [phrase] : phrase.split(separator: " ", maxSplits: 1).map(String.init)
+            for word in words {
+                let pieces = word.count <= room ? [word] : stride(from: 0, to: word.count, by: room).map {
+                    String(word.dropFirst($0).prefix(room))
+                }
+                lines += pieces.indices.map { (pieces[$0], $0 == pieces.count - 1) }
+            }
+        }
+        let text = lines.indices.map { i in
+            (i == 0 ? "" : "  ") + lines[i].text + (i < lines.count - 1 && lines[i].whole ? " \\" : "")
+        }
+        return (text, lines.contains { !$0.whole })
     }
 }
 
