@@ -39,6 +39,13 @@ extension App {
             default: break
             }
         case .methodForm(let form): handleMethodFormKey(key, form)
+        case .details(let scroll):
+            switch action {
+            case .up?: state.modal = .details(scroll: max(0, scroll - 1))
+            case .down?: state.modal = .details(scroll: min(DetailsPanel.maxScroll(state, now: clock()), scroll + 1))
+            case .back?, .edit?: state.modal = nil
+            default: break
+            }
         }
     }
 

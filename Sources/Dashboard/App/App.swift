@@ -124,7 +124,8 @@ public final class App {
         switch state.focus {
         case .setup: beginSetupEdit()
         case .methods: openMethodForm()
-        case .results, .heatmap: break
+        case .results: state.modal = .details(scroll: 0)
+        case .heatmap: break
         }
     }
 

@@ -173,6 +173,8 @@ public enum Modal: Sendable {
     case picker(Picker)
     case confirm(Confirm)
     case methodForm(MethodForm)
+    /// Enter in Results: the selected row's Details over the whole screen, scrolled by `scroll` lines.
+    case details(scroll: Int)
 }
 
 /// Everything the screen shows. Changed only by `App.handle(_:)`.

@@ -5,11 +5,29 @@ import AttentionEngine
 struct DetailsPanel {
     var state: AppState
     var now: Double
+    /// Lines scrolled past (the full-screen view opened by Enter in Results scrolls).
+    var scroll = 0
+    /// Drawn over the whole screen rather than beside the heatmap.
+    var isOverlay = false
 
     func draw(into buf: inout CellBuffer, _ r: Rect, theme: Theme) {
-        let row = state.selectedRow
-        guard let row else { drawVariant(into: &buf, r, theme: theme); return }
-        let inner = Frame(title: "Details · \(row.label)").draw(into: &buf, r, theme: theme)
+        guard let row = state.selectedRow else { drawVariant(into: &buf, r, theme: theme); return }
+        let inner = Frame(title: "Details · \(row.label)", note: isOverlay ? "↑/↓ scroll · Esc closes" : "",
+                          focused: isOverlay).draw(into: &buf, r, theme: theme)
+        let (shown, keyWidth) = lines(of: row, width: inner.width, theme: theme)
+        draw(shown, keyWidth: keyWidth, in: inner, into: &buf, theme: theme)
+    }
+
+    /// How far the full-screen view can scroll on a `width`×`height` screen.
+    static func maxScroll(_ state: AppState, now: Double) -> Int {
+        guard let row = state.selectedRow else { return 0 }
+        let inner = Rect(x: 0, y: 0, width: state.width, height: state.height - 3).inset(1)
+        let panel = DetailsPanel(state: state, now: now, isOverlay: true)
+        return max(0, panel.lines(of: row, width: inner.width, theme: .monochrome).lines.count - inner.height)
+    }
+
+    /// The panel's lines for `row` at an inside width of `width`, and the key column's width.
+    func lines(of row: RowState, width: Int, theme: Theme) -> (lines: [Line], keyWidth: Int) {
         // Each value is phrases that stay whole when the panel wraps it (`Text.wrapped(phrases:)`).
         var lines: [(key: String, phrases: [String], joiner: String)] = []
         func add(_ key: String, _ value: String) { lines.append((key, [value], " ")) }
@@ -42,7 +60,7 @@ struct DetailsPanel {
                 case .perHeadNumbers(let xs): add(e.name, perHead: xs.map { ReadableNumbers.value($0, significant: 3, grouped: false) })
                 case .series(let xs):
                     // A series as a sparkline (its last values if long) and its range.
-                    let spark = String(String.UnicodeScalarView(Sparkline(values: xs).symbols(width: inner.width - 16)))
+                    let spark = String(String.UnicodeScalarView(Sparkline(values: xs).symbols(width: width - 16)))
                     let finite = xs.filter(\.isFinite)
                     let range = finite.isEmpty ? "" : " \(String(format: "%.3g", finite.min()!))…\(String(format: "%.3g", finite.max()!))"
                     add(e.name, spark + range)
@@ -63,26 +81,51 @@ struct DetailsPanel {
         // Keys get a column of their own, at least one space from the values; a key longer
         // than the column (an extra such as `kernel_gflops` in a narrow panel) ends in "…".
         let keyWidth = min(14, max(8, lines.map(\.key.count).max() ?? 0) + 1)
-        var y = inner.y
+        var shown: [Line] = []
         for (key, phrases, joiner) in lines {
-            let wrapped = Text.wrapped(phrases: phrases, joiner: joiner, inner.width - keyWidth - 2)
-            for (i, part) in wrapped.enumerated() where y < inner.maxY {
-                if i == 0 { buf.put(Text.truncated(key, keyWidth - 1), x: inner.x + 1, y: y, style: theme.label) }
-                buf.put(part, x: inner.x + 1 + keyWidth, y: y, style: theme.value)
-                y += 1
+            for (i, part) in Text.wrapped(phrases: phrases, joiner: joiner, width - keyWidth - 2).enumerated() {
+                shown.append(.text(key: i == 0 ? key : "", value: part, style: theme.value))
             }
         }
-        if let history = state.history[row.label], y + 1 < inner.maxY {
-            y += 1
-            buf.put("history", x: inner.x + 1, y: y, style: theme.label)
-            let width = min(history.count, inner.width - keyWidth - 2)
-            Sparkline(values: history).draw(into: &buf, x: inner.x + 1 + keyWidth, y: y, width: width, style: theme.barDone)
-            if y + 1 < inner.maxY {
-                let shown = history.suffix(width)
-                let range = "\(ReadableNumbers.milliseconds(shown.min()!))–\(ReadableNumbers.milliseconds(shown.max()!)) ms"
-                buf.put(history.count == 1 ? "1 run" : "\(history.count) runs, \(range)",
-                        x: inner.x + 1 + keyWidth, y: y + 1, style: theme.muted, maxWidth: inner.width - keyWidth - 2)
+        if let history = state.history[row.label] {
+            let sparkWidth = min(history.count, width - keyWidth - 2)
+            let range = history.suffix(sparkWidth)
+            shown.append(.text(key: "", value: "", style: theme.value))
+            shown.append(.sparkline(key: "history", values: history, width: sparkWidth))
+            shown.append(.text(key: "", value: history.count == 1 ? "1 run" : "\(history.count) runs, "
+                + "\(ReadableNumbers.milliseconds(range.min()!))–\(ReadableNumbers.milliseconds(range.max()!)) ms", style: theme.muted))
+        }
+        return (shown, keyWidth)
+    }
+
+    /// One screen line of the panel.
+    enum Line {
+        case text(key: String, value: String, style: Style)
+        case sparkline(key: String, values: [Double], width: Int)
+    }
+
+    /// Lines from `scroll` on; when more follow than fit, the last row says how many and
+    /// how to see them (Enter in Results opens this panel over the whole screen).
+    func draw(_ lines: [Line], keyWidth: Int, in inner: Rect, into buf: inout CellBuffer, theme: Theme) {
+        guard inner.height > 0 else { return }
+        let first = min(scroll, max(0, lines.count - inner.height))
+        let rest = lines.count - first
+        let fits = rest <= inner.height
+        for (i, line) in lines[first...].prefix(fits ? inner.height : inner.height - 1).enumerated() {
+            let y = inner.y + i, x = inner.x + 1 + keyWidth, room = inner.width - keyWidth - 2
+            switch line {
+            case .text(let key, let value, let style):
+                buf.put(Text.truncated(key, keyWidth - 1), x: inner.x + 1, y: y, style: theme.label)
+                buf.put(value, x: x, y: y, style: style, maxWidth: room)
+            case .sparkline(let key, let values, let width):
+                buf.put(Text.truncated(key, keyWidth - 1), x: inner.x + 1, y: y, style: theme.label)
+                Sparkline(values: values).draw(into: &buf, x: x, y: y, width: min(width, room), style: theme.barDone)
             }
+        }
+        if !fits {
+            let more = rest - (inner.height - 1)
+            buf.put("↓ \(more) more line\(more == 1 ? "" : "s")" + (scroll == 0 && !isOverlay ? " · Enter in Results shows all" : " · ↓ scrolls"),
+                    x: inner.x + 1, y: inner.maxY - 1, style: theme.muted, maxWidth: inner.width - 2)
         }
     }
 

@@ -56,6 +56,7 @@ public enum Screen {
             if state.variants.indices.contains(f.variant) {
                 MethodFormOverlay(form: f, variant: state.variants[f.variant]).draw(into: &buf, body, theme: theme)
             }
+        case .details(let scroll)?: DetailsPanel(state: state, now: now, scroll: scroll, isOverlay: true).draw(into: &buf, body, theme: theme)
         case nil: break
         }
         // Last: a long message wraps upward over the panels and dialogs.

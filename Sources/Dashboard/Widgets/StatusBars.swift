@@ -117,6 +117,8 @@ struct FooterBar {
             return Keymap.bindings(in: .dialog).filter { $0.action == .back }
         case .picker?:
             return Keymap.bindings(in: .dialog).filter { [.edit, .back, .up, .down].contains($0.action) }
+        case .details?:
+            return Keymap.bindings(in: .dialog).filter { [.back, .up, .down].contains($0.action) }
         case nil: break
         }
         let panel = state.focus.scope.map(Keymap.bindings(in:)) ?? []
