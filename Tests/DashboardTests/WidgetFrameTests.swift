@@ -82,7 +82,7 @@ final class WidgetFrameTests: XCTestCase {
         Fixtures.keys(app, .char("v"), .up)
         XCTAssertEqual(app.state.selectedLabel, "dense")
         let exact = draw(50, 14) { HeatmapPanel(state: app.state).draw(into: &$0, $1, theme: .colour) }.line(0)
-        XCTAssertTrue(exact.contains("Attention · dense · head 2/4 ─ exact: all com…"), exact)
+        XCTAssertTrue(exact.contains("Attention · dense · head 2/4 ──── all computed"), exact)
         Fixtures.keys(app, .down)
         // A long label is cut with "…" so the head stays in the title.
         let label = try XCTUnwrap(app.state.selectedLabel)

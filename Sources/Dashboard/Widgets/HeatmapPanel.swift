@@ -20,8 +20,10 @@ struct HeatmapPanel {
         // With inputs from files, the number of heads is known once a result has come back.
         let headsKnown = (state.session?.spec ?? state.setup).inputs == nil || state.session?.results.isEmpty == false
         let headPart = headsKnown ? " · head \(head + 1)/\(heads)" : ""
-        // A long label is cut so the head stays in the title (the frame leaves width − 4).
-        let labelRoom = max(4, r.width - 4 - view.count - 3 - headPart.count)
+        // A long label is cut so the head and the note (a figure: recall, mean coverage) stay
+        // whole; the frame leaves width − 4, and 3 more around the note.
+        let noteWidth = note.isEmpty ? 0 : note.count + 3
+        let labelRoom = max(4, r.width - 4 - view.count - 3 - headPart.count - noteWidth)
         let title = "\(view) · \(Text.truncated(row?.label ?? "–", labelRoom))" + headPart
         let inner = Frame(title: title, note: note, focused: focused).draw(into: &buf, r, theme: theme)
         if let message {
@@ -68,7 +70,7 @@ struct HeatmapPanel {
             if complete || row.coverage == nil, let attention = session.attentionMap {
                 let causal = row.result?.causal ?? session.spec.causal
                 return (HeatGrid.attention(attention, head: head, rows: size.rows, cols: size.cols, causal: causal),
-                        "exact: all computed", nil)
+                        "all computed", nil)
             }
             guard let map = row.coverage else { return (nil, "", "\(row.label) records no coverage map.") }
             let g = HeatGrid.coverage(map, head: head, rows: size.rows, cols: size.cols)
