@@ -71,7 +71,22 @@ final class AppScriptTests: XCTestCase {
         XCTAssertNotNil(app.state.session?.attentionMap)
         Fixtures.keys(app, .char("r"))
         Fixtures.finishRun(app, launcher, clock)
-        XCTAssertEqual(app.state.history["dense"], [412.5, 412.5])
+        XCTAssertEqual(app.state.history(of: "dense"), [412.5, 412.5])
+    }
+
+    /// A label's history is of one setup: runs at another N are another series.
+    func testHistoryIsKeptPerSetup() {
+        let (app, launcher, clock) = Fixtures.app()
+        Fixtures.keys(app, .char("r"))
+        Fixtures.finishRun(app, launcher, clock)
+        app.state.setup.seq = 8192
+        Fixtures.keys(app, .char("r"))
+        Fixtures.finishRun(app, launcher, clock)
+        XCTAssertEqual(app.state.history(of: "dense"), [412.5], "the 8,192-token run starts its own series")
+        app.state.setup.seq = 4096
+        Fixtures.keys(app, .char("r"))
+        Fixtures.finishRun(app, launcher, clock)
+        XCTAssertEqual(app.state.history(of: "dense"), [412.5, 412.5], "back at 4,096 the first series goes on")
     }
 
     /// A running variant says how long it has left at the rate of what it has done (exact

@@ -121,7 +121,7 @@ extension App {
                 s.rows[i].coverage = r.coverage
                 s.rows[i].computedShares = r.coverage?.computedShares(causal: r.row.causal)
             }
-            state.history[r.row.label, default: []].append(r.row.latencyMs)
+            state.history[AppState.historyKey(label: r.row.label, in: s.spec), default: []].append(r.row.latencyMs)
             state.head = min(state.head, max(0, r.row.heads - 1))
         }
         state.session = s

@@ -199,7 +199,7 @@ public struct AppState: Sendable {
     public var filter = ""
     public var heatmapView: HeatmapView = .coverage
     public var head = 0
-    /// Median latencies of every finished run, per label, oldest first.
+    /// Median latencies of every finished run, per variant and setup (`historyKey`), oldest first.
     public var history: [String: [Double]] = [:]
     public var modal: Modal?
     public var toast: Toast?
@@ -220,6 +220,20 @@ public struct AppState: Sendable {
         s.methods = variants.filter(\.enabled).map(\.spec)
         s.name = presetName
         return s
+    }
+
+    /// A label's latencies under another N, head count, workload or key values are another
+    /// series, not more of the same: history is kept per variant and the whole setup it ran
+    /// on (the command that reproduces that one variant).
+    static func historyKey(label: String, in spec: RunSpec) -> String {
+        var one = spec
+        one.methods = spec.methods.filter { $0.label == label }
+        return one.commandLine
+    }
+
+    /// The latency history of the shown run's variant `label` on the shown run's setup.
+    public func history(of label: String) -> [Double]? {
+        session.flatMap { history[AppState.historyKey(label: label, in: $0.spec)] }
     }
 
     public var isBusy: Bool { session?.phase == .running || sweep?.phase == .running }

@@ -87,7 +87,7 @@ struct DetailsPanel {
                 shown.append(.text(key: i == 0 ? key : "", value: part, style: theme.value))
             }
         }
-        if let history = state.history[row.label] {
+        if let history = state.history(of: row.label) {
             let sparkWidth = min(history.count, width - keyWidth - 2)
             let range = history.suffix(sparkWidth)
             shown.append(.text(key: "", value: "", style: theme.value))

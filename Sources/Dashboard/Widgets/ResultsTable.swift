@@ -77,7 +77,7 @@ struct ResultsTable {
             let base = selected ? (focused ? theme.selected : theme.selectedUnfocused) : theme.value
             if selected { buf.fill(Rect(x: inner.x, y: y, width: inner.width, height: 1), " ", base) }
             buf.put(Text.left(row.label, labelWidth), x: x0, y: y, style: base)
-            if historyWidth > 0, let history = state.history[row.label], history.count > 1 {
+            if historyWidth > 0, let history = state.history(of: row.label), history.count > 1 {
                 Sparkline(values: history).draw(into: &buf, x: x0 + labelWidth + ResultsTable.gap, y: y,
                                                 width: ResultsTable.historyWidth - 1, style: selected ? base : theme.barDone)
             }
