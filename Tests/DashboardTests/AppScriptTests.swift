@@ -320,6 +320,10 @@ final class AppScriptTests: XCTestCase {
         Fixtures.keys(app, .char("e"))
         guard case .prompt(let p)? = app.state.modal else { return XCTFail("asks for a path") }
         XCTAssertEqual(p.editor.string, "./attnscope-fixture-\(App.exportStamp(Date(timeIntervalSince1970: 1_750_000_000))).csv")
+        app.state.presetName = "loaded-since"
+        Fixtures.keys(app, .escape, .char("e"))
+        guard case .prompt(let again)? = app.state.modal else { return XCTFail("asks for a path") }
+        XCTAssertTrue(again.editor.string.hasPrefix("./attnscope-fixture-"), "named after the run exported, not a preset loaded since")
         Fixtures.keys(app, .ctrl("u"))
         Fixtures.type(app, dir + "/out.csv")
         Fixtures.keys(app, .enter)

@@ -85,7 +85,8 @@ extension App {
             toast(why, error: true)
             return
         }
-        let name = state.presetName.replacingOccurrences(of: "/", with: "_")
+        // The rows are the session's, so the name is the session's, not a preset loaded since.
+        let name = (session.spec.name ?? state.presetName).replacingOccurrences(of: "/", with: "_")
         state.modal = .prompt(Prompt(purpose: .exportCSV, title: "Export CSV", hint: "path of the CSV file",
                                      editor: LineEditor("./attnscope-\(name)-\(App.exportStamp(now())).csv")))
     }
