@@ -42,6 +42,20 @@ final class WidgetFrameTests: XCTestCase {
         assertFrame(draw(80, 6) { ResultsTable(state: app.state, now: clock.now).draw(into: &$0, $1, theme: .colour) }, "results-sorted")
     }
 
+    /// A cell longer than its column (a per-head list) is cut inside the column: the gap
+    /// before it stays, so it never runs into the label.
+    func testALongCellKeepsItsGap() {
+        let (app, launcher, _) = Fixtures.app()
+        Fixtures.keys(app, .char("r"))
+        let patterns = ResultExtra("pattern", .perHead(["a-shape(64,512)", "a-shape(64,512)", "a-shape(64,512)"]))
+        let row = Fixtures.row("dense", method: "dense", latency: 10, flops: 1000, rmse: 1e-7, extras: [patterns])
+        app.handle(.engine(.event(job: launcher.jobs[0].job, step: 0, .result(VariantResult(row: row)))))
+        app.state.focus = .results
+        for _ in 0..<30 { Fixtures.keys(app, .right) }
+        let line = draw(60, 6) { ResultsTable(state: app.state, now: 0).draw(into: &$0, $1, theme: .monochrome) }.line(2)
+        XCTAssertTrue(line.contains("4,096  a-shape(64,512),a-shape…"), line)
+    }
+
     /// Extras' names are keys of the Details panel: a long one keeps a space before its value,
     /// and one longer than the key column is cut with "…", never run into the value. Values
     /// wrap between phrases: a head's number stays with its value, a figure with its name.

@@ -61,7 +61,7 @@ struct ResultsTable {
         for c in firstColumn..<columns.count {
             let w = widths[c] + ResultsTable.gap
             if x + w > inner.maxX { break }
-            buf.put(Text.right(columns[c].title + sortMark(columns[c].id), w), x: x, y: y0, style: headerStyle(c))
+            buf.put(ResultsTable.cell(columns[c].title + sortMark(columns[c].id), width: widths[c]), x: x, y: y0, style: headerStyle(c))
             shown.append((c, x))
             x += w
         }
@@ -83,13 +83,19 @@ struct ResultsTable {
             }
             if let result = row.result {
                 for (c, cx) in shown {
-                    buf.put(Text.right(columns[c].text(result), widths[c] + ResultsTable.gap), x: cx, y: y, style: base)
+                    buf.put(ResultsTable.cell(columns[c].text(result), width: widths[c]), x: cx, y: y, style: base)
                 }
             } else {
                 drawStatus(row.status, into: &buf, x: dataX + ResultsTable.gap, y: y,
                            width: inner.maxX - dataX - ResultsTable.gap - 1, theme: theme, base: base, selected: selected)
             }
         }
+    }
+
+    /// A cell right-aligned in `width` columns after the gap; a longer text is cut to
+    /// `width`, so the gap stays and it never runs into the column before.
+    static func cell(_ text: String, width: Int) -> String {
+        String(repeating: " ", count: gap) + Text.right(text, width)
     }
 
     func drawStatus(_ status: RowState.Status, into buf: inout CellBuffer, x: Int, y: Int, width: Int,
