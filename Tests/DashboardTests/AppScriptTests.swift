@@ -74,6 +74,24 @@ final class AppScriptTests: XCTestCase {
         XCTAssertEqual(app.state.history(of: "dense"), [412.5, 412.5])
     }
 
+    /// Results of another setup than the one on screen say so, until the next run.
+    func testResultsOfAnEarlierSetupAreMarked() {
+        let (app, launcher, clock) = Fixtures.app(width: 160, height: 40)
+        Fixtures.keys(app, .char("r"))
+        Fixtures.finishRun(app, launcher, clock)
+        let note = { ResultsTable(state: app.state, now: clock.now).note() }
+        XCTAssertFalse(note().contains("setup changed"), note())
+        app.state.presetName = "renamed"
+        XCTAssertFalse(note().contains("setup changed"), "a new name alone changes no number")
+        Fixtures.keys(app, .enter, .ctrl("u"))
+        Fixtures.type(app, "8192")
+        Fixtures.keys(app, .enter)
+        XCTAssertEqual(note(), "done 2/2 in 2.5 s · setup changed since")
+        Fixtures.keys(app, .char("r"))
+        Fixtures.finishRun(app, launcher, clock)
+        XCTAssertFalse(note().contains("setup changed"), note())
+    }
+
     /// A label's history is of one setup: runs at another N are another series.
     func testHistoryIsKeptPerSetup() {
         let (app, launcher, clock) = Fixtures.app()

@@ -236,5 +236,13 @@ public struct AppState: Sendable {
         session.flatMap { history[AppState.historyKey(label: label, in: $0.spec)] }
     }
 
+    /// Whether the shown results are of the setup on screen (the preset's name aside): after
+    /// an edit or a preset load they are not, and `p` or `r` would give other numbers.
+    public var showsCurrentSetup: Bool {
+        guard var shown = session?.spec else { return true }
+        shown.name = runSpec.name
+        return shown == runSpec
+    }
+
     public var isBusy: Bool { session?.phase == .running || sweep?.phase == .running }
 }

@@ -131,6 +131,7 @@ struct ResultsTable {
             case .failed: parts.append("failed")
             }
             if s.skipped > 0 { parts.append("\(s.skipped) skipped") }
+            if s.phase != .running && !state.showsCurrentSetup { parts.append("setup changed since") }
         }
         return parts.joined(separator: " · ")
     }
