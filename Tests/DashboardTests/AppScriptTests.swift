@@ -74,6 +74,17 @@ final class AppScriptTests: XCTestCase {
         XCTAssertEqual(app.state.history(of: "dense"), [412.5, 412.5])
     }
 
+    /// With nothing to run, r says what to press, not the command line's `--method`.
+    func testRunWithNoVariantOnSaysHowToTurnOneOn() {
+        let (app, launcher, _) = Fixtures.app()
+        app.state.focus = .methods
+        Fixtures.keys(app, .char(" "), .down, .char(" "), .char("r"))
+        XCTAssertEqual(app.state.toast?.text, "no variant is on: Space in the Methods panel switches one on")
+        Fixtures.keys(app, .char("x"), .char("x"), .char("r"))
+        XCTAssertEqual(app.state.toast?.text, "no variants to run: a in the Methods panel adds one")
+        XCTAssertTrue(launcher.jobs.isEmpty)
+    }
+
     /// Results of another setup than the one on screen say so, until the next run.
     func testResultsOfAnEarlierSetupAreMarked() {
         let (app, launcher, clock) = Fixtures.app(width: 160, height: 40)

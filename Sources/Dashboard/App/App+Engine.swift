@@ -7,6 +7,7 @@ extension App {
     func startRun() {
         guard activeJob == nil else { toast("a job is already running; c cancels it", error: true); return }
         let setup = state.runSpec
+        if let why = noVariantOn { toast(why, error: true); return }
         do { try setup.validate() } catch { toast(message(of: error), error: true); return }
         // Inputs that cannot be read fail the run itself, which keeps the reason in Details.
         let skipped = (try? ComparisonRunner(spec: setup).variantsThatCannotRun()) ?? []
@@ -52,8 +53,16 @@ extension App {
     /// is checked first, memory included, so a length the machine cannot hold is refused
     /// now, in the lengths prompt, rather than after the shorter ones have run. A variant
     /// that cannot run at some length is left out at every length, so each curve is whole.
+    /// Why there is nothing to run, in the dashboard's words (the engine's say `--method`).
+    var noVariantOn: String? {
+        if state.variants.isEmpty { return "no variants to run: a in the Methods panel adds one" }
+        if !state.variants.contains(where: \.enabled) { return "no variant is on: Space in the Methods panel switches one on" }
+        return nil
+    }
+
     func startSweep(_ seqs: [Int]) throws {
         guard activeJob == nil else { throw EngineError.usage("a job is already running; c cancels it") }
+        if let why = noVariantOn { throw EngineError.usage(why) }
         let setup = state.runSpec
         func at(_ n: Int, _ spec: RunSpec) -> RunSpec { var s = spec; s.seq = n; return s }
         func checked<T>(_ n: Int, _ body: () throws -> T) throws -> T {
