@@ -133,6 +133,10 @@ final class WidgetFrameTests: XCTestCase {
         var small = CellBuffer(width: 60, height: 10)
         TooSmallScreen().draw(into: &small, theme: .colour)
         assertFrame(small, "too-small")
+        var tiny = CellBuffer(width: 40, height: 12)
+        TooSmallScreen().draw(into: &tiny, theme: .colour)
+        XCTAssertEqual(tiny.text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty },
+                       ["terminal too small: need 80×24, have", "40×12", "q quits"], "wrapped, never cut")
     }
 
     /// Packing the help into columns keeps a scope that fits in one column whole, and each

@@ -242,11 +242,12 @@ struct MethodFormOverlay {
 /// Below 80×24: a centred note that still quits on q.
 struct TooSmallScreen {
     func draw(into buf: inout CellBuffer, theme: Theme) {
-        let lines = ["terminal too small: need \(AppState.minimumSize.width)×\(AppState.minimumSize.height), have \(buf.width)×\(buf.height)",
-                     "q quits"]
+        // Wrapped, not cut: the sizes are the point, and a 40-column screen cut them off.
+        let message = Text.wrapped("terminal too small: need \(AppState.minimumSize.width)×\(AppState.minimumSize.height), have \(buf.width)×\(buf.height)", buf.width)
+        let lines = message.map { ($0, theme.warning) } + [("q quits", theme.muted)]
+        let top = max(0, buf.height / 2 - 1 - (message.count - 1) / 2)
         for (i, line) in lines.enumerated() {
-            let text = Text.truncated(line, buf.width)
-            buf.put(text, x: max(0, (buf.width - text.count) / 2), y: buf.height / 2 - 1 + i, style: i == 0 ? theme.warning : theme.muted)
+            buf.put(line.0, x: max(0, (buf.width - line.0.count) / 2), y: top + i, style: line.1, maxWidth: buf.width)
         }
     }
 }
