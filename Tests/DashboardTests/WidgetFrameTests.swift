@@ -42,6 +42,21 @@ final class WidgetFrameTests: XCTestCase {
         assertFrame(draw(80, 6) { ResultsTable(state: app.state, now: clock.now).draw(into: &$0, $1, theme: .colour) }, "results-sorted")
     }
 
+    /// Rows that do not fit are counted on the frame's bottom edge, above and below.
+    func testHiddenRowsAreCounted() {
+        let (app, launcher, _) = Fixtures.app()
+        Fixtures.keys(app, .char("r"))
+        for label in ["dense", "flash-64"] {
+            let row = Fixtures.row(label, method: "dense", latency: 10, flops: 1000, rmse: 1e-7)
+            app.handle(.engine(.event(job: launcher.jobs[0].job, step: 0, .result(VariantResult(row: row)))))
+        }
+        let bottom = { self.draw(60, 4) { ResultsTable(state: app.state, now: 0).draw(into: &$0, $1, theme: .monochrome) }.line(3) }
+        XCTAssertTrue(bottom().contains(" ↓ 1 more row "), bottom())
+        app.state.selectedLabel = "flash-64"
+        XCTAssertTrue(bottom().contains(" ↑ 1 more row "), bottom())
+        XCTAssertFalse(draw(60, 6) { ResultsTable(state: app.state, now: 0).draw(into: &$0, $1, theme: .monochrome) }.line(5).contains("more"))
+    }
+
     /// A cell longer than its column (a per-head list) is cut inside the column: the gap
     /// before it stays, so it never runs into the label.
     func testALongCellKeepsItsGap() {

@@ -71,6 +71,13 @@ struct ResultsTable {
         let visible = inner.height - 1
         let selectedIndex = state.selectedIndex(in: rows) ?? 0
         let first = max(0, min(selectedIndex - visible + 1, rows.count - visible))
+        // Rows scrolled out of sight are counted on the bottom edge ("↑ 1 · ↓ 2 more rows").
+        let above = first, below = max(0, rows.count - first - visible)
+        if above + below > 0 {
+            let marks = [above > 0 ? "↑ \(above)" : nil, below > 0 ? "↓ \(below)" : nil].compactMap { $0 }
+            let text = " " + marks.joined(separator: " · ") + " more row\(above + below == 1 ? "" : "s") "
+            buf.put(text, x: max(r.x + 1, r.maxX - 2 - text.count), y: r.maxY - 1, style: theme.muted, maxWidth: r.width - 2)
+        }
         for (line, i) in (first..<rows.count).enumerated() where line < visible {
             let row = rows[i], y = y0 + 1 + line
             let selected = i == selectedIndex
