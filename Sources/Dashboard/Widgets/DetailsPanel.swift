@@ -18,7 +18,8 @@ struct DetailsPanel {
         draw(shown, keyWidth: keyWidth, in: inner, into: &buf, theme: theme)
     }
 
-    /// How far the full-screen view can scroll on a `width`×`height` screen.
+    /// How far the full-screen view can scroll on the state's screen (drawn over the body:
+    /// all but the header line and the two bottom lines).
     static func maxScroll(_ state: AppState, now: Double) -> Int {
         guard let row = state.selectedRow else { return 0 }
         let inner = Rect(x: 0, y: 0, width: state.width, height: state.height - 3).inset(1)
@@ -124,7 +125,7 @@ struct DetailsPanel {
         }
         if !fits {
             let more = rest - (inner.height - 1)
-            buf.put("↓ \(more) more line\(more == 1 ? "" : "s")" + (scroll == 0 && !isOverlay ? " · Enter in Results shows all" : " · ↓ scrolls"),
+            buf.put("↓ \(more) more line\(more == 1 ? "" : "s")" + (isOverlay ? " · ↓ scrolls" : " · Enter in Results shows all"),
                     x: inner.x + 1, y: inner.maxY - 1, style: theme.muted, maxWidth: inner.width - 2)
         }
     }
