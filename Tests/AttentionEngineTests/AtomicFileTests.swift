@@ -11,6 +11,42 @@ final class AtomicFileTests: XCTestCase {
         XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "new\n")
     }
 
+    func isLink(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFLNK
+    }
+
+    /// A link is written through: the file it names is replaced, the link stays a link
+    /// (relative links, chains of them, and a dangling one, whose target is created).
+    func testWritesThroughSymbolicLinks() throws {
+        let dir = try temporaryDirectory()
+        try FileManager.default.createDirectory(atPath: dir + "/sub", withIntermediateDirectories: true)
+        try AtomicFile.write("old\n", to: dir + "/sub/real.csv")
+        XCTAssertEqual(symlink("sub/real.csv", dir + "/link.csv"), 0)
+        XCTAssertEqual(symlink("link.csv", dir + "/chain.csv"), 0)
+        try AtomicFile.checkDestination(dir + "/chain.csv")
+        try AtomicFile.write("new\n", to: dir + "/chain.csv")
+        XCTAssertTrue(isLink(dir + "/link.csv") && isLink(dir + "/chain.csv"), "the links stay links")
+        XCTAssertEqual(try String(contentsOfFile: dir + "/sub/real.csv", encoding: .utf8), "new\n")
+        XCTAssertEqual(symlink("sub/absent.csv", dir + "/dangling.csv"), 0)
+        try AtomicFile.write("made\n", to: dir + "/dangling.csv")
+        XCTAssertTrue(isLink(dir + "/dangling.csv"))
+        XCTAssertEqual(try String(contentsOfFile: dir + "/sub/absent.csv", encoding: .utf8), "made\n")
+    }
+
+    /// /dev/stdout with the shell's `> file` is a link into /proc/self/fd: written in place,
+    /// never renamed over (which replaced /dev/stdout itself with a regular file).
+    func testWritesInPlaceThroughProc() throws {
+        let dir = try temporaryDirectory()
+        FileManager.default.createFile(atPath: dir + "/redirected.txt", contents: nil)
+        let handle = try XCTUnwrap(FileHandle(forWritingAtPath: dir + "/redirected.txt"))
+        defer { try? handle.close() }
+        XCTAssertEqual(symlink("/proc/self/fd/\(handle.fileDescriptor)", dir + "/stdout"), 0)
+        try AtomicFile.write("table\n", to: dir + "/stdout")
+        XCTAssertTrue(isLink(dir + "/stdout"), "still a link")
+        XCTAssertEqual(try String(contentsOfFile: dir + "/redirected.txt", encoding: .utf8), "table\n")
+    }
+
     /// A FIFO (like /dev/null or /dev/stdout) is written into, not renamed over.
     func testWritesIntoAFifoInsteadOfReplacingIt() throws {
         let path = try temporaryDirectory() + "/pipe"

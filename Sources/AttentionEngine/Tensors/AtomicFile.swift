@@ -10,18 +10,20 @@ public enum AtomicFile {
     @discardableResult
     public static func checkDestination(_ path: String) throws -> String {
         guard !path.isEmpty else { throw EngineError.usage("an output path is empty") }
-        let dir = try existingParent(of: path)
+        let target = destination(of: path)
+        let dir = try existingParent(of: target.path, named: path)
         guard !FileManager.default.directoryExists(atPath: path) else {
             throw EngineError.usage("cannot write \(path): it is a directory")
         }
-        if !isSpecialFile(path) { try checkWritable(directory: dir, for: path) }
+        if !target.inPlace { try checkWritable(directory: dir, for: path) }
         return dir
     }
 
-    static func existingParent(of path: String) throws -> String {
+    /// The directory of `path`, which must exist; errors name the path the user gave.
+    static func existingParent(of path: String, named given: String) throws -> String {
         let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
         guard FileManager.default.directoryExists(atPath: dir) else {
-            throw EngineError.usage("cannot write \(path): directory \(dir) does not exist")
+            throw EngineError.usage("cannot write \(given): directory \(dir) does not exist")
         }
         return dir
     }
@@ -35,24 +37,41 @@ public enum AtomicFile {
         unlink(probe)
     }
 
-    /// Devices, pipes and sockets (/dev/null, /dev/stdout, a FIFO) are written in place:
-    /// renaming over one would replace it with a regular file.
-    static func isSpecialFile(_ path: String) -> Bool {
-        var info = stat()
-        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) != S_IFREG && (info.st_mode & S_IFMT) != S_IFDIR
+    /// Where writing `path` lands, and whether in place. A symbolic link is followed to the
+    /// file it names, which the rename then replaces (renaming over the link would turn the
+    /// link itself into a file). Devices, pipes and sockets, and anything reached through
+    /// /dev or /proc (/dev/stdout is a link to /proc/self/fd/1, itself a link to whatever
+    /// the shell opened), are written in place: a rename would replace them.
+    static func destination(of path: String) -> (path: String, inPlace: Bool) {
+        var current = path
+        for _ in 0..<40 {
+            if current.hasPrefix("/dev/") || current.hasPrefix("/proc/") { return (current, true) }
+            var info = stat()
+            guard lstat(current, &info) == 0 else { return (current, false) }
+            switch info.st_mode & S_IFMT {
+            case S_IFLNK:
+                guard let next = try? FileManager.default.destinationOfSymbolicLink(atPath: current) else { return (current, false) }
+                current = next.hasPrefix("/") ? next
+                    : URL(fileURLWithPath: current).deletingLastPathComponent().appendingPathComponent(next).path
+            case S_IFREG, S_IFDIR: return (current, false)
+            default: return (current, true)
+            }
+        }
+        return (current, false)  // a loop of links: open() reports it
     }
 
     public static func write(_ data: Data, to path: String) throws {
-        if isSpecialFile(path) {
+        let target = destination(of: path)
+        if target.inPlace {
             try writeNew(data, at: path, flags: O_WRONLY, reportedAs: path)
             return
         }
-        let tmp = try existingParent(of: path) + "/." + URL(fileURLWithPath: path).lastPathComponent + ".\(getpid()).tmp"
+        let tmp = try existingParent(of: target.path, named: path) + "/." + URL(fileURLWithPath: target.path).lastPathComponent + ".\(getpid()).tmp"
         do { try writeNew(data, at: tmp, flags: O_WRONLY | O_CREAT | O_TRUNC, reportedAs: path) } catch {
             unlink(tmp)
             throw error
         }
-        if rename(tmp, path) != 0 {
+        if rename(tmp, target.path) != 0 {
             let reason = String(cString: strerror(errno))
             unlink(tmp)
             throw EngineError.usage("cannot write \(path): \(reason)")
