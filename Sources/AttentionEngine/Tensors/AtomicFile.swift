@@ -45,9 +45,9 @@ public enum AtomicFile {
     static func destination(of path: String) -> (path: String, inPlace: Bool) {
         var current = path
         for _ in 0..<40 {
-            if current.hasPrefix("/dev/") || current.hasPrefix("/proc/") { return (current, true) }
             var info = stat()
             guard lstat(current, &info) == 0 else { return (current, false) }
+            if current.hasPrefix("/dev/") || current.hasPrefix("/proc/") { return (current, true) }
             switch info.st_mode & S_IFMT {
             case S_IFLNK:
                 guard let next = try? FileManager.default.destinationOfSymbolicLink(atPath: current) else { return (current, false) }
