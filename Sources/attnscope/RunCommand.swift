@@ -32,7 +32,8 @@ struct RunCommand: ParsableCommand {
             let files = [("--csv", csv), ("--json", json), ("--export-config", exportConfig)]
                 .compactMap { flag, path in path.flatMap { $0 == "-" ? nil : (flag: flag, path: $0) } }
             for f in files { try AtomicFile.checkDestination(f.path) }
-            try OutputDirectory.checkDistinct(files: files, labels: spec.methods.map(\.label), outputs: saveOutputs, maps: saveMaps)
+            let reads = spec.filesRead + (try options.presetFile().map { [(what: "the preset", path: $0)] } ?? [])
+            try OutputDirectory.checkDistinct(files: files, labels: spec.methods.map(\.label), outputs: saveOutputs, maps: saveMaps, reads: reads)
             for dir in [saveOutputs, saveMaps].compactMap({ $0 }) { try OutputDirectory.create(dir) }
             if exportConfig != nil { try PatternConfig.checkExportable(spec.methods) }
             // Read before the run, as the inputs are: saved outputs keep Q's layout.
@@ -85,13 +86,20 @@ enum OutputDirectory {
     /// Refuses two of a run's files that are one file, before the run rather than one
     /// silently overwriting the other: `--csv`/`--json`/`--export-config` naming one path,
     /// labels that make one file name (`a/b` and `a_b`), a label `attention` whose output
-    /// sits beside the attention map. Every map a variant may write is counted, as which
-    /// ones it writes is known only after the run.
-    static func checkDistinct(files: [(flag: String, path: String)], labels: [String], outputs: String?, maps: String?) throws {
+    /// sits beside the attention map, or any output landing on a file the run `reads` (its
+    /// inputs, preset, factors or config). Every map a variant may write is counted, as
+    /// which ones it writes is known only after the run.
+    static func checkDistinct(files: [(flag: String, path: String)], labels: [String], outputs: String?, maps: String?,
+                              reads: [(what: String, path: String)] = []) throws {
+        func resolved(_ url: URL) -> String { url.standardizedFileURL.resolvingSymlinksInPath().path }
+        let read = Dictionary(reads.map { (resolved(URL(fileURLWithPath: $0.path)), $0.what) }, uniquingKeysWith: { a, _ in a })
         var writer: [String: (what: String, variant: Bool)] = [:]
         func plan(_ dir: String?, _ file: String, _ what: String, variant: Bool) throws {
             guard let dir else { return }
-            let path = URL(fileURLWithPath: dir).resolvingSymlinksInPath().appendingPathComponent(file).path
+            let path = resolved(URL(fileURLWithPath: dir).appendingPathComponent(file))
+            if let input = read[path] {
+                throw EngineError.usage("\(what) would overwrite \(input), \(path), which this run reads: write it elsewhere")
+            }
             if let other = writer[path] {
                 let remedy = variant || other.variant ? "give the variant another label (label=NAME)" : "give each its own"
                 throw EngineError.usage("\(other.what) and \(what) name the same file, \(path): \(remedy)")

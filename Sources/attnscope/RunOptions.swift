@@ -46,11 +46,16 @@ struct RunOptions: ParsableArguments {
         }
     }
 
+    /// The file of `--preset` (else `fallbackPreset`), if any.
+    func presetFile(presets: PresetLibrary? = nil, fallbackPreset: String? = nil) throws -> String? {
+        try (preset ?? fallbackPreset).map { try (presets ?? PresetLibrary(presetsDirectory: nil)).path(of: $0) }
+    }
+
     /// The preset (`--preset`, else `fallbackPreset`, else the defaults) with every given
     /// flag applied, validated.
     func spec(presets: PresetLibrary? = nil, fallbackPreset: String? = nil) throws -> RunSpec {
         // The shipped presets are looked for only when a preset is named.
-        let presetPath = try (preset ?? fallbackPreset).map { try (presets ?? PresetLibrary(presetsDirectory: nil)).path(of: $0) }
+        let presetPath = try presetFile(presets: presets, fallbackPreset: fallbackPreset)
         var s = try presetPath.map(PresetFile.load) ?? RunSpec()
         // Inputs from files (--inputs, or the preset's) fix the shape and the content: a flag
         // that sets either would be ignored, so it is refused instead.

@@ -183,6 +183,33 @@ final class ExitCodeTests: XCTestCase {
                         status: 64, mentions: "it is a directory")
     }
 
+    /// No output may land on a file the run reads: its inputs, its preset, a factors file,
+    /// also through a symbolic link. Refused before the run, the file untouched.
+    func testOutputsNeverOverwriteWhatTheRunReads() throws {
+        let dir = try temporaryDirectory()
+        let inputs = dir + "/in"
+        try FileManager.default.copyItem(atPath: projectFile("presets/data/minilm-layer2"), toPath: inputs)
+        let preset = dir + "/p.json"
+        try #"{"seq": 64, "heads": 1, "head_dim": 16, "methods": [{"method": "flash"}]}"#.write(toFile: preset, atomically: true, encoding: .utf8)
+        // A copy, so a broken check clobbers nothing of the project's.
+        let factors = dir + "/factors.json"
+        try FileManager.default.copyItem(atPath: projectFile("presets/data/phi35_longrope_factors.json"), toPath: factors)
+        XCTAssertEqual(symlink(factors, dir + "/factors-link.json"), 0)
+        let before = try [inputs + "/q.npy", inputs + "/k.npy", preset, factors].map { try Data(contentsOf: URL(fileURLWithPath: $0)) }
+        let quick = ["run", "--repeat", "1", "--warmup", "0"]
+        for (args, mention) in [
+            (quick + ["--inputs", inputs, "--method", "flash:label=q", "--save-outputs", inputs], "the output of 'q' would overwrite an input file, \(inputs)/q.npy"),
+            (quick + ["--inputs", inputs, "--method", "flash", "--csv", inputs + "/k.npy"], "--csv would overwrite an input file"),
+            (quick + ["--preset", preset, "--csv", preset], "--csv would overwrite the preset"),
+            (quick + ["--seq", "64", "--heads", "1", "--head-dim", "96", "--method", "longrope:factors=\(factors)", "--json", dir + "/factors-link.json"],
+             "--json would overwrite factors= of 'longrope"),
+        ] {
+            try assertFails(args, status: 64, mentions: mention)
+        }
+        let after = try [inputs + "/q.npy", inputs + "/k.npy", preset, factors].map { try Data(contentsOf: URL(fileURLWithPath: $0)) }
+        XCTAssertEqual(before, after, "nothing the run reads was touched")
+    }
+
     /// Output that cannot be written (a full disk, here /dev/full) must not end in exit 0,
     /// and a full stderr must not crash the error report (FileHandle.write traps).
     func testStreamsThatCannotBeWrittenAreErrorsNotCrashes() throws {

@@ -20,6 +20,14 @@ enum InputFiles {
         }
     }
 
+    /// The files read.
+    var paths: [String] {
+        switch self {
+        case .npy(let q, let k, let v): [q, k, v]
+        case .safetensors(let path): [path]
+        }
+    }
+
     /// Q's, K's and V's layouts, from the headers alone.
     func layouts() throws -> [TensorLayout] {
         switch self {

@@ -5,6 +5,19 @@ import Foundation
 /// them relative to its own directory, so a shipped preset runs from anywhere, and a saved
 /// preset writes them absolute, so it reads back from anywhere.
 extension RunSpec {
+    /// Every file a run of this spec reads, with what it is for errors: the input tensors
+    /// and each variant's file keys (an output must never be written over one of them).
+    public var filesRead: [(what: String, path: String)] {
+        var files = inputs.flatMap { try? InputFiles($0) }.map { $0.paths.map { (what: "an input file", path: $0) } } ?? []
+        for m in methods {
+            guard let keys = try? MethodRegistry.descriptor(named: m.method).keys else { continue }
+            for key in keys where key.isFile {
+                if let value = m.params[key.name], !value.isEmpty { files.append(("\(key.name)= of '\(m.label)'", value)) }
+            }
+        }
+        return files
+    }
+
     /// This spec with every relative file path taken relative to `directory` instead.
     public func resolvingPaths(against directory: String) -> RunSpec {
         var s = self
