@@ -55,6 +55,8 @@ public struct Reference: Sendable {
                 var cellMass = [Double](repeating: 0, count: g)
                 var acc = [Double](repeating: 0, count: d)
                 for idx in mine {
+                    // Checked per row: one grid cell of rows at N = 1M is minutes of work.
+                    if cancellation.isCancelled { return }
                     let i = rows[idx]
                     let q = qp.base + (head * n + i) * d
                     let keys = FlopCount.allowedKeys(row: i, seq: n, causal: inputs.causal)
