@@ -46,19 +46,22 @@ struct RopeShowCommand: ParsableCommand {
     static func json(_ rope: ScaledRope) throws -> String {
         let s = rope.scaling, range = rope.range
         let pairs = rope.embedding.invFreq.indices
+        // Factors that pass validation can still overflow a period (a factor of 1e308 makes a
+        // frequency 0, its period infinite): such numbers are null, as in `run --json`.
+        let number = ResultWriters.jsonNumber
         var object: [String: Any] = [
             "scaling": s.kind.rawValue, "head_dim": s.headDim, "base": s.base, "original": s.original,
-            "target": s.target ?? rope.seq, "seq": rope.seq, "scale": rope.scale, "nhat": s.nhat,
-            "attention_factor": rope.embedding.attentionFactor,
-            "inv_freq": rope.embedding.invFreq, "factors": rope.factors,
-            "periods": pairs.map(range.period), "turns_in_original": pairs.map(range.turnsInOriginal),
+            "target": s.target ?? rope.seq, "seq": rope.seq, "scale": number(rope.scale), "nhat": s.nhat,
+            "attention_factor": number(rope.embedding.attentionFactor),
+            "inv_freq": rope.embedding.invFreq.map(number), "factors": rope.factors.map(number),
+            "periods": pairs.map { number(range.period($0)) }, "turns_in_original": pairs.map { number(range.turnsInOriginal($0)) },
             "ood_dims": range.oodDims.count, "ood_dim_indices": range.oodDims,
-            "min_period_tokens": range.minInterpolatedPeriod.map { $0 as Any } ?? NSNull(),
+            "min_period_tokens": range.minInterpolatedPeriod.map(number) ?? NSNull(),
             "factor_set": rope.factorSet.map { $0 as Any } ?? NSNull(),
         ]
         if s.kind == .yarn {
             let r = YaRNScaling.ramp(headDim: s.headDim, base: s.base, original: s.original, options: s.yarn)
-            object["yarn_ramp"] = [r.low, r.high]
+            object["yarn_ramp"] = [number(r.low), number(r.high)]
         }
         let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
         return String(decoding: data, as: UTF8.self) + "\n"

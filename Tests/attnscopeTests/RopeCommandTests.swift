@@ -59,6 +59,21 @@ final class RopeCommandTests: XCTestCase {
         XCTAssertTrue(stated.stderr.contains("head dim 128 needs 64"), stated.stderr)
     }
 
+    /// A factor large enough to make a period infinite is valid input: JSON gets null there
+    /// (JSON has no infinity), not an internal error.
+    func testAnInfinitePeriodIsNullInJSON() throws {
+        let path = try temporaryDirectory() + "/huge.json"
+        let long = (0..<4).map { $0 == 1 ? "1e308" : "1.0" }.joined(separator: ",")
+        try #"{"long_factor": [\#(long)], "short_factor": [1, 1, 1, 1], "original_max_position_embeddings": 64}"#
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let r = try Attnscope.run(["rope", "show", "--factors", path, "--seq", "128", "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let o = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let periods = try XCTUnwrap(o["periods"] as? [Any])
+        XCTAssertTrue(periods[1] is NSNull, "\(periods)")
+        XCTAssertEqual(try XCTUnwrap(periods[0] as? Double), 2 * Double.pi, accuracy: 1e-9)
+    }
+
     func testBadFactorFilesExit65NamingTheField() throws {
         let cases: [(String, String)] = [
             (#"{"long_factor": [1, 2, 3]}"#, "'long_factor' has 3 entries"),

@@ -74,5 +74,5 @@ public enum ResultWriters {
     }
 
     /// JSON has no NaN or infinity: a number that is not finite is null.
-    static func jsonNumber(_ x: Double) -> Any { x.isFinite ? x : NSNull() }
+    public static func jsonNumber(_ x: Double) -> Any { x.isFinite ? x : NSNull() }
 }
