@@ -96,6 +96,7 @@ enum OutputDirectory {
         var writer: [String: (what: String, variant: Bool)] = [:]
         func plan(_ dir: String?, _ file: String, _ what: String, variant: Bool) throws {
             guard let dir else { return }
+            try AtomicFile.checkName(file, of: what, remedy: variant ? "give the variant a shorter label=NAME" : "give a shorter one")
             let path = resolved(URL(fileURLWithPath: dir).appendingPathComponent(file))
             if let input = read[path] {
                 throw EngineError.usage("\(what) would overwrite \(input), \(path), which this run reads: write it elsewhere")

@@ -206,6 +206,15 @@ final class ExitCodeTests: XCTestCase {
         ] {
             try assertFails(args, status: 64, mentions: mention)
         }
+        // A name too long to write is refused before the run, not after some files are out.
+        let long = String(repeating: "a", count: 300)
+        try assertFails(quick + ["--seq", "64", "--heads", "1", "--head-dim", "16", "--method", "flash", "--method", "flash:label=\(long)",
+                                 "--save-maps", dir + "/maps", "--csv", dir + "/r.csv"],
+                        status: 64, mentions: "the coverage map of '\(long)': its file name (aaaa")
+        try assertFails(quick + ["--seq", "64", "--heads", "1", "--head-dim", "16", "--method", "flash", "--csv", dir + "/" + long + ".csv"],
+                        status: 64, mentions: "is 304 bytes, more than the 239 allowed")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/r.csv"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/maps/attention.npy"))
         let after = try [inputs + "/q.npy", inputs + "/k.npy", preset, factors].map { try Data(contentsOf: URL(fileURLWithPath: $0)) }
         XCTAssertEqual(before, after, "nothing the run reads was touched")
     }

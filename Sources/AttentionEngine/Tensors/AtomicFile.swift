@@ -12,6 +12,7 @@ public enum AtomicFile {
         guard !path.isEmpty else { throw EngineError.usage("an output path is empty") }
         let target = destination(of: path)
         let dir = try existingParent(of: target.path, named: path)
+        try checkName(URL(fileURLWithPath: target.path).lastPathComponent, of: "cannot write \(path)")
         guard !FileManager.default.directoryExists(atPath: path) else {
             throw EngineError.usage("cannot write \(path): it is a directory")
         }
@@ -26,6 +27,17 @@ public enum AtomicFile {
             throw EngineError.usage("cannot write \(given): directory \(dir) does not exist")
         }
         return dir
+    }
+
+    /// The longest file name written: the system's 255 bytes, less what the temporary
+    /// file's name adds (a dot, and `.<pid>.tmp`).
+    public static let maxNameBytes = 255 - 16
+
+    /// Refuses a file name too long to write, before a run rather than after it.
+    public static func checkName(_ name: String, of what: String, remedy: String = "give a shorter one") throws {
+        let bytes = name.utf8.count
+        guard bytes > maxNameBytes else { return }
+        throw EngineError.usage("\(what): its file name (\(name.prefix(24))…) is \(bytes) bytes, more than the \(maxNameBytes) allowed: \(remedy)")
     }
 
     /// Creates and removes a probe file in `directory`; throws naming `target` if it cannot.
