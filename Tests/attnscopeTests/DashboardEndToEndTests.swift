@@ -66,10 +66,10 @@ final class DashboardEndToEndTests: XCTestCase {
         XCTAssertTrue(rows.contains { $0.contains("│ dense ") && $0.contains("0.0%") })
         XCTAssertTrue(rows.contains { $0.contains("│ flash ") && $0.contains("0.0%") })
 
-        // The reproduce view's command, as shown, run by a shell.
+        // The reproduce view's command, as shown (its lines pasted as they are), run by a shell.
         tmux.send("p")
         let shown = try XCTUnwrap(tmux.waitFor { $0.contains("Reproduce · Esc closes") })
-        let reproduce = DashboardEndToEndTests.boxText(shown, title: "Reproduce")
+        let reproduce = DashboardEndToEndTests.boxText(shown, title: "Reproduce", separator: "\n")
         XCTAssertTrue(reproduce.hasPrefix("attnscope run --seq 3072 --heads 2 --kv-heads 1 --head-dim 64"), reproduce)
         tmux.send("Escape")
         let reproduced = try shell(Attnscope.url.path + reproduce.dropFirst("attnscope".count) + " --json -")
@@ -133,7 +133,7 @@ final class DashboardEndToEndTests: XCTestCase {
 
     /// The text inside a framed box of the screen (found by its title), lines joined by spaces
     /// up to the first empty line.
-    static func boxText(_ screen: String, title: String) -> String {
+    static func boxText(_ screen: String, title: String, separator: String = " ") -> String {
         let lines = screen.split(separator: "\n", omittingEmptySubsequences: false).map { Array($0) }
         let marker = Array("╭ " + title)
         guard let top = lines.firstIndex(where: { String($0).contains(String(marker)) }),
@@ -146,7 +146,7 @@ final class DashboardEndToEndTests: XCTestCase {
             if inside.isEmpty { break }
             parts.append(inside)
         }
-        return parts.joined(separator: " ")
+        return parts.joined(separator: separator)
     }
 
     /// Runs a command line with /bin/sh and returns what it printed (it must succeed).

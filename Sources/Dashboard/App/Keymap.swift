@@ -75,7 +75,7 @@ public enum Keymap {
         Binding(keys: [.char(" ")], action: .toggleVariant, scope: .methods, short: "on/off",
                 help: "Include or leave out the variant in the next run."),
         Binding(keys: [.enter], action: .edit, scope: .results, short: "details",
-                help: "Every figure of the selected row over the whole screen (the Details panel shows what fits beside the heatmap, and only on wide screens)."),
+                help: "The selected row's details, full screen."),
         Binding(keys: [.char("o")], action: .sort, scope: .results, short: "sort",
                 help: "Sort by the chosen column: ascending, descending, off."),
         Binding(keys: [.enter], action: .edit, scope: .editing, short: "confirm", help: "Check and apply the value."),
