@@ -186,6 +186,7 @@ final class AppScriptTests: XCTestCase {
         let screen = Screen.render(app.state, theme: .colour, now: 1e6)
         let text = (0..<screen.height).map(screen.line).joined(separator: "\n")
         XCTAssertTrue(text.contains("✓ done 2/2") && text.contains("done 2/2 in 2.5 s · 1 skipped"), text)
+        XCTAssertFalse(text.contains("setup changed"), "a skipped variant is not a change of setup")
         XCTAssertTrue(text.contains("sparse") && text.contains("skipped") && text.contains("status   skipped: method"), text)
         XCTAssertTrue(text.contains("sparse was skipped: it cannot run on this setup"), text)
         // `p` gives the command of what r ran (run would refuse the whole setup otherwise).

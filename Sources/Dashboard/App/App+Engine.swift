@@ -15,7 +15,7 @@ extension App {
         let spec = App.leavingOut(skipped, of: setup)
         let job = takeJobNumber()
         state.session = RunSession(
-            job: job, spec: spec, stage: "starting",
+            job: job, spec: spec, requested: setup, stage: "starting",
             rows: setup.methods.map { m in
                 let reason = skipped.first { $0.label == m.label }?.reason.message
                 return RowState(label: m.label, method: m.method, status: reason.map { .skipped($0) } ?? .queued)

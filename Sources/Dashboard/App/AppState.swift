@@ -81,7 +81,11 @@ public struct RowState: Sendable {
 /// The latest comparison run: its spec and what the engine has reported so far.
 public struct RunSession: Sendable {
     public var job: Int
+    /// What runs: the setup without the variants that cannot run on it.
     public var spec: RunSpec
+    /// The setup as `r` found it, skipped variants included: what the screen's setup is
+    /// compared with to tell whether these results are still its own.
+    public var requested: RunSpec
     public var stage: String
     public var rows: [RowState]
     /// Exact attention pooled to the grid; arrives with the finished report.
@@ -239,7 +243,7 @@ public struct AppState: Sendable {
     /// Whether the shown results are of the setup on screen (the preset's name aside): after
     /// an edit or a preset load they are not, and `p` or `r` would give other numbers.
     public var showsCurrentSetup: Bool {
-        guard var shown = session?.spec else { return true }
+        guard var shown = session?.requested else { return true }
         shown.name = runSpec.name
         return shown == runSpec
     }
