@@ -35,16 +35,24 @@ final class AtomicFileTests: XCTestCase {
     }
 
     /// /dev/stdout with the shell's `> file` is a link into /proc/self/fd: written in place,
-    /// never renamed over (which replaced /dev/stdout itself with a regular file).
+    /// after what stdout already holds, never renamed over (which replaced /dev/stdout itself
+    /// with a regular file). A regular file under /dev (/dev/shm) is replaced whole.
     func testWritesInPlaceThroughProc() throws {
         let dir = try temporaryDirectory()
         FileManager.default.createFile(atPath: dir + "/redirected.txt", contents: nil)
         let handle = try XCTUnwrap(FileHandle(forWritingAtPath: dir + "/redirected.txt"))
         defer { try? handle.close() }
         XCTAssertEqual(symlink("/proc/self/fd/\(handle.fileDescriptor)", dir + "/stdout"), 0)
-        try AtomicFile.write("table\n", to: dir + "/stdout")
+        try handle.write(contentsOf: Data("table\n".utf8))
+        try AtomicFile.write("csv\n", to: dir + "/stdout")
         XCTAssertTrue(isLink(dir + "/stdout"), "still a link")
-        XCTAssertEqual(try String(contentsOfFile: dir + "/redirected.txt", encoding: .utf8), "table\n")
+        XCTAssertEqual(try String(contentsOfFile: dir + "/redirected.txt", encoding: .utf8), "table\ncsv\n")
+        guard FileManager.default.directoryExists(atPath: "/dev/shm") else { return }
+        let shm = "/dev/shm/attnscope-test-\(getpid()).csv"
+        defer { unlink(shm) }
+        try AtomicFile.write("old contents, longer\n", to: shm)
+        try AtomicFile.write("new\n", to: shm)
+        XCTAssertEqual(try String(contentsOfFile: shm, encoding: .utf8), "new\n")
     }
 
     /// A FIFO (like /dev/null or /dev/stdout) is written into, not renamed over.

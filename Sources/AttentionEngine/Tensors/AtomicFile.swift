@@ -52,14 +52,14 @@ public enum AtomicFile {
     /// Where writing `path` lands, and whether in place. A symbolic link is followed to the
     /// file it names, which the rename then replaces (renaming over the link would turn the
     /// link itself into a file). Devices, pipes and sockets, and anything reached through
-    /// /dev or /proc (/dev/stdout is a link to /proc/self/fd/1, itself a link to whatever
-    /// the shell opened), are written in place: a rename would replace them.
+    /// /proc (/dev/stdout is a link to /proc/self/fd/1, which stands for whatever the shell
+    /// opened), are written in place: a rename would replace them.
     static func destination(of path: String) -> (path: String, inPlace: Bool) {
         var current = path
         for _ in 0..<40 {
             var info = stat()
             guard lstat(current, &info) == 0 else { return (current, false) }
-            if current.hasPrefix("/dev/") || current.hasPrefix("/proc/") { return (current, true) }
+            if current.hasPrefix("/proc/") { return (current, true) }
             switch info.st_mode & S_IFMT {
             case S_IFLNK:
                 guard let next = try? FileManager.default.destinationOfSymbolicLink(atPath: current) else { return (current, false) }
@@ -75,7 +75,8 @@ public enum AtomicFile {
     public static func write(_ data: Data, to path: String) throws {
         let target = destination(of: path)
         if target.inPlace {
-            try writeNew(data, at: path, flags: O_WRONLY, reportedAs: path)
+            // Appended: /dev/stdout redirected to a file already holds the table printed before.
+            try writeNew(data, at: path, flags: O_WRONLY | O_APPEND, reportedAs: path)
             return
         }
         let tmp = try existingParent(of: target.path, named: path) + "/." + URL(fileURLWithPath: target.path).lastPathComponent + ".\(getpid()).tmp"
