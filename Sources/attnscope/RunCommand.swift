@@ -90,7 +90,7 @@ enum OutputDirectory {
     /// inputs, preset, factors or config). Every map a variant may write is counted, as
     /// which ones it writes is known only after the run.
     static func checkDistinct(files: [(flag: String, path: String)], labels: [String], outputs: String?, maps: String?,
-                              reads: [(what: String, path: String)] = []) throws {
+                              reads: [(what: String, path: String)]) throws {
         func resolved(_ url: URL) -> String { url.standardizedFileURL.resolvingSymlinksInPath().path }
         let read = Dictionary(reads.map { (resolved(URL(fileURLWithPath: $0.path)), $0.what) }, uniquingKeysWith: { a, _ in a })
         var writer: [String: (what: String, variant: Bool)] = [:]
