@@ -536,6 +536,11 @@ final class AppScriptTests: XCTestCase {
         // Within one decade the latency axis is labelled with the extremes, 10.56… and
         // 42.23… ms, which must read as the table writes them, not cut to "10.55…".
         XCTAssertTrue(text.contains("10.6 │") && text.contains("42.2 │"), text)
+        // Both legends name the length their figure is from (wide enough not to cut them).
+        app.handle(.resize(width: 160, height: 48))
+        let wide = Screen.render(app.state, theme: .colour, now: 0)
+        let wideText = (0..<wide.height).map(wide.line).joined(separator: "\n")
+        XCTAssertTrue(wideText.contains("42.2 ms at 4,096") && wideText.contains("saved at 4,096"), wideText)
         // Help opened over the sweep page closes back to it, not to the panels.
         guard case .sweep? = app.state.modal else { return XCTFail("the sweep page shows when the sweep ends") }
         Fixtures.keys(app, .char("?"))

@@ -17,16 +17,18 @@ struct SweepPage {
         func points(_ label: String, _ value: (ResultRow) -> Double) -> [(x: Double, y: Double)] {
             done.compactMap { n in sweep.rows[n]?.first { $0.label == label }.map { (Double(n), value($0)) } }
         }
-        let last = done.last
+        /// The figure each legend entry quotes, from the longest length done so far, which it names.
+        func note(_ label: String, _ figure: (ResultRow) -> String) -> String {
+            guard let n = done.last, let row = sweep.rows[n]?.first(where: { $0.label == label }) else { return "" }
+            return "\(figure(row)) at \(ReadableNumbers.grouped(n))"
+        }
         let latency = labels.map { label in
-            LogLogPlot.Series(label: label, points: points(label) { $0.latencyMs }, note: last.flatMap { n in
-                sweep.rows[n]?.first { $0.label == label }.map { "\(ReadableNumbers.milliseconds($0.latencyMs)) ms at \(ReadableNumbers.grouped(n))" }
-            } ?? "")
+            LogLogPlot.Series(label: label, points: points(label) { $0.latencyMs },
+                              note: note(label) { "\(ReadableNumbers.milliseconds($0.latencyMs)) ms" })
         }
         var flops = labels.map { label in
-            LogLogPlot.Series(label: label, points: points(label) { Double($0.flops) }, note: last.flatMap { n in
-                sweep.rows[n]?.first { $0.label == label }.map { "\(ReadableNumbers.percent($0.flopsSaved)) saved" }
-            } ?? "")
+            LogLogPlot.Series(label: label, points: points(label) { Double($0.flops) },
+                              note: note(label) { "\(ReadableNumbers.percent($0.flopsSaved)) saved" })
         }
         if let first = labels.first { flops.append(LogLogPlot.Series(label: "dense count", points: points(first) { Double($0.denseFlops) })) }
         let half = inner.width / 2
