@@ -97,7 +97,7 @@ enum Subprocess {
     }
 
     /// Runs `executable` (a path, or a name looked up in PATH) and waits; if `cancelled`
-    /// becomes true the child is terminated.
+    /// becomes true the child and everything it started are terminated.
     static func run(_ executable: String, _ arguments: [String], cancelled: () -> Bool = { false }) throws -> Result {
         let p = Process()
         if executable.contains("/") {
@@ -117,11 +117,19 @@ enum Subprocess {
         p.standardError = FileHandle(forWritingAtPath: base + ".err")
         try p.run()
         while p.isRunning {
-            if cancelled() { p.terminate() }
+            if cancelled() { terminateGroup(of: p) }
             usleep(20_000)
         }
         p.waitUntilExit()
         let read = { (s: String) in String(decoding: FileManager.default.contents(atPath: base + s) ?? Data(), as: UTF8.self) }
         return Result(status: p.terminationStatus, stdout: read(".out"), stderr: read(".err"))
+    }
+
+    /// Foundation starts the child as the leader of its own process group, so a Ctrl-C at the
+    /// terminal never reaches what it starts (bench_peers.py times each peer in a worker
+    /// process of its own); terminating only the child would leave that worker running.
+    private static func terminateGroup(of p: Process) {
+        let pid = p.processIdentifier
+        if getpgid(pid) == pid { kill(-pid, SIGTERM) } else { p.terminate() }
     }
 }

@@ -101,4 +101,48 @@ final class BenchCommandTests: XCTestCase {
         XCTAssertEqual(w.status, 70, w.stderr)
         XCTAssertTrue(w.stderr.contains("failed its own float64 check"), w.stderr)
     }
+
+    /// Ctrl-C while the peer is timed stops the peer and the worker it started: the peer runs
+    /// in a process group of its own, which a terminal's Ctrl-C does not reach.
+    func testInterruptStopsThePeerAndItsWorker() throws {
+        let dir = try temporaryDirectory()
+        try Data().write(to: URL(fileURLWithPath: dir + "/bench_peers.py"))
+        let python = dir + "/python", workerPID = dir + "/worker.pid"
+        // The probe answers; the timing starts a worker (as bench_peers.py does) and waits for it.
+        let script = """
+            #!/bin/sh
+            [ "$1" = "-c" ] && exit 0
+            if [ -e '\(dir)/probed' ]; then sleep 300 & echo $! > '\(workerPID)'; wait; exit 1; fi
+            touch '\(dir)/probed'
+            echo "peer,seq,head_dim,heads,causal,median_ms,gflops,max_rel_err,check,min_ms,reps,threads,other_cpu,cores"
+            echo "numpy,100,16,2,1,50.0,0.01,1.5e-07,PASS,49.0,3,2,0.10,1.95"
+            """
+        try Data(script.utf8).write(to: URL(fileURLWithPath: python))
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: python)
+        let p = Process()
+        p.executableURL = Attnscope.url
+        p.arguments = tiny + ["--skip-single-thread", "--peers-dir", dir, "--python", python]
+        p.standardInput = FileHandle.nullDevice
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let deadline = Date().addingTimeInterval(60)
+        while !FileManager.default.fileExists(atPath: workerPID) && p.isRunning && Date() < deadline { usleep(20_000) }
+        let pid = try XCTUnwrap(Int32(String(contentsOfFile: workerPID, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        kill(p.processIdentifier, SIGINT)
+        // Within a few seconds bench has exited and the worker is gone (or a zombie waiting for
+        // init); a worker left running also kept bench waiting for it.
+        func running() -> Bool {
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return false }
+            return !(stat.split(separator: ")").last?.trimmingCharacters(in: .whitespaces).hasPrefix("Z") ?? true)
+        }
+        let gone = Date().addingTimeInterval(5)
+        while (p.isRunning || running()) && Date() < gone { usleep(20_000) }
+        let (benchLeft, workerLeft) = (p.isRunning, running())
+        if workerLeft { kill(pid, SIGKILL) }
+        p.waitUntilExit()
+        XCTAssertFalse(benchLeft, "bench did not exit within 5 s of Ctrl-C")
+        XCTAssertFalse(workerLeft, "the peer's worker \(pid) outlived the interrupted bench")
+        XCTAssertEqual(p.terminationStatus, 130)
+    }
 }
