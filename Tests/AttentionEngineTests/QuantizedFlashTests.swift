@@ -158,6 +158,20 @@ final class QuantizedFlashTests: XCTestCase {
         XCTAssertLessThan(fa3 * 1.3, noHadamard)
     }
 
+    /// A block whose largest value is tiny (below 448/Float.greatestFiniteMagnitude) must not
+    /// overflow its fp8 scale: 0·∞ made the block's zeros NaN and every output NaN.
+    func testTinyBlockKeepsAFiniteScale() throws {
+        var inputs = randomInputs(seq: 256, heads: 1, dim: 16, causal: false, seed: 4)
+        for i in 128 * 16..<256 * 16 { inputs.k.data[i] = 0 }
+        inputs.k.data[130 * 16 + 3] = 1e-37
+        for scaling in [FlashNumerics.Scaling.block, .tensor] {
+            let numerics = FlashNumerics(precision: .fp8, scaling: scaling, hadamard: false)
+            let out = try FlashAttention(tileQ: 128, tileK: 128, numerics: numerics).run(inputs, context: RunContext(threads: 2, seed: 1))
+            XCTAssertTrue(out.output.data.allSatisfy(\.isFinite), "\(scaling): outputs are finite")
+            XCTAssertLessThan(try relativeErrorAgainstReference(out.output, inputs), 0.1, "\(scaling)")
+        }
+    }
+
     func testKeysAreValidated() throws {
         func make(_ text: String) throws -> any AttentionMethod { try MethodRegistry.make(try MethodSpec(parsing: text)) }
         for bad in ["flash:precision=fp16,scaling=block", "flash:scaling=tensor", "flash:precision=fp4",

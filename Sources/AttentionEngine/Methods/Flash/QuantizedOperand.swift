@@ -18,6 +18,9 @@ struct QuantizedOperand: Sendable {
     let blockRows: Int
     let blocksPerHead: Int
 
+    /// 2^126: the largest scale whose reciprocal is a normal float.
+    static let largestScale = Float(sign: .plus, exponent: 126, significand: 1)
+
     @inline(__always)
     func descale(head: Int, row: Int) -> Float { descales[head * blocksPerHead + row / blockRows] }
 
@@ -43,13 +46,15 @@ struct QuantizedOperand: Sendable {
                 a.base[item] = m
             }
         }}
-        // Scale factors s per block: 448/amax for fp8, 1 otherwise.
+        // Scale factors s per block: 448/amax for fp8, 1 otherwise. Below amax ≈ 1.3e-36,
+        // 448/amax overflows float32 (and 0·∞ would turn the block's zeros into NaN), so s
+        // stops at 2^126, whose descale 2^−126 is still an exact normal float.
         var scales = [Float](repeating: 1, count: h * blocks)
         if let granularity {
             let tensorMax = amax.max() ?? 0
             for i in scales.indices {
                 let m = granularity == .tensor ? tensorMax : amax[i]
-                if m > 0 { scales[i] = format.maxFinite / m }
+                if m > 0 { scales[i] = min(format.maxFinite / m, Self.largestScale) }
             }
         }
         let finalScales = scales
