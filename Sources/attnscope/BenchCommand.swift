@@ -29,7 +29,7 @@ struct BenchCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Timed runs (median reported); the peer runs at least 3.") var `repeat` = 3
     @Option(parsing: .unconditional, help: "Untimed runs of the method before the timed ones.") var warmup = 1
     @Option(parsing: .unconditional, help: "Seed of the method's random N(0,1) inputs: a whole number 0…18446744073709551615.") var seed: UInt64 = 1
-    @Option(name: .customLong("method"), help: "The method to time, NAME[:key=value,...].") var method = "flash"
+    @Option(name: .customLong("method"), help: "The exact method to time, flash or dense[:key=value,...].") var method = "flash"
     @Option(name: .customLong("reference-rows"), parsing: .unconditional, help: "Query rows per head checked against the float64 reference.")
     var referenceRows = 16
     @Option(help: "Peer from bench_peers.py (numpy, torch_fp32, ...), or none.") var peer = "numpy"
@@ -96,10 +96,22 @@ struct BenchCommand: ParsableCommand {
         s.seq = seq; s.heads = heads; s.kvHeads = heads; s.headDim = headDim; s.causal = causal
         s.workload = .random; s.seed = seed; s.threads = threads; s.repeat = `repeat`; s.warmup = warmup
         s.referenceRows = .count(referenceRows)
-        s.methods = [try MethodSpec(parsing: method)]
+        let variant = try MethodSpec(parsing: method)
+        guard Self.exactMethods.contains(variant.method) else {
+            _ = try MethodRegistry.descriptor(named: variant.method)  // an unknown name says so first
+            throw EngineError.usage("""
+                --method \(variant.method): bench times exact attention (\(Self.exactMethods.joined(separator: " or "))) \
+                against the peer, so the ratio is a speed-up on the same work; \(variant.method) computes other entries or \
+                other values. Compare it with flash in `attnscope run`
+                """)
+        }
+        s.methods = [variant]
         try s.validate()
         return s
     }
+
+    /// Methods that compute every entry of the same attention as the peer (at any precision).
+    static let exactMethods = ["flash", "dense"]
 
     /// Times the spec's variant through the comparison runner (the same timing as `attnscope
     /// run`), recording the machine's activity between the variant's start and its result.

@@ -7,7 +7,9 @@ import Foundation
 ///   4·d·H·N(N+1)/2); the peer's GFLOP/s use its own count 4·N²·d·H/2, which is smaller by
 ///   the factor N/(N+1) (0.006% at N = 16384).
 /// - `ratio` = peer median time / method median time: the speed-up on the same work, i.e.
-///   the GFLOP/s ratio under one common FLOP count.
+///   the GFLOP/s ratio under one common FLOP count. The peer's time is taken from its CSV
+///   row's time or rate, whichever was printed more precisely; when neither pins it to 1%
+///   (a run of well under a millisecond) there is no ratio.
 /// - `scaling` = GFLOP/s at `threads` / GFLOP/s at 1 thread.
 /// - `peak_rss_bytes`: this process's peak resident memory (getrusage), which holds the
 ///   inputs, one output, the reference rows and the method's scratch; `io_bytes` is
@@ -33,9 +35,14 @@ struct BenchSummary {
     /// Q, K, V and O (the bench's random inputs are not rotated): what peak memory is compared with.
     var ioBytes: Int { MemoryBudget.inputBytes(spec.shape, rotated: false, outputs: 1) }
 
+    /// The most a ratio's peer time may be off through the rounding of its CSV row.
+    static let ratioResolution = 0.01
+
     var ratio: Double? {
-        guard let m = main, let p = peer, m.row.latencyMs > 0 else { return nil }
-        return p.medianMs / m.row.latencyMs
+        let peerFlops = PeerResult.flops(seq: spec.seq, headDim: spec.headDim, heads: spec.heads, causal: spec.causal)
+        guard let m = main, let t = peer?.medianTime(flops: peerFlops), t.relativeError <= Self.ratioResolution,
+              m.row.latencyMs > 0 else { return nil }
+        return t.ms / m.row.latencyMs
     }
 
     var scaling: Double? {
@@ -74,7 +81,11 @@ struct BenchSummary {
                          Self.format(p.otherCPUs), Self.format(p.cores)])
         }
         out += ResultTable.aligned(rows)
-        if let r = ratio, let p = peer { out += String(format: "ratio %@ / %@ at %d threads (peer time / method time): %.2f×\n", main!.row.label, p.peer, s.threads, r) }
+        if let r = ratio, let p = peer {
+            out += String(format: "ratio %@ / %@ at %d threads (peer time / method time): %.2f×\n", main!.row.label, p.peer, s.threads, r)
+        } else if main != nil, peer != nil {
+            out += "ratio n/a: the peer's CSV row (time to 0.1 ms, rate to 0.01 GFLOP/s) does not give its time to 1% at this shape; time a larger one\n"
+        }
         if let x = scaling { out += String(format: "scaling 1 → %d threads: %.2f×\n", s.threads, x) }
         if let rss = peakResidentBytes {
             out += String(format: "peak resident memory %@B = %.2f × Q+K+V+O (%@B)\n",

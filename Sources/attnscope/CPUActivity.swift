@@ -8,7 +8,9 @@ import Synchronization
 ///     cores     = this process's CPU time / wall time
 ///
 /// Busy time is /proc/stat's first line minus idle and iowait; on systems without
-/// /proc/stat both figures are NaN.
+/// /proc/stat both figures are NaN. /proc/stat counts whole clock ticks (10 ms) per CPU, so
+/// over a short window `other_cpu` is noise (3.02 "other CPUs" on a 2-CPU machine over
+/// 1 ms): under 20 ticks it is NaN.
 struct CPUActivity: Sendable {
     var otherCPUs: Double
     var ownCPUs: Double
@@ -32,7 +34,8 @@ struct CPUActivity: Sendable {
         let wall = max(b.wall - a.wall, 1e-9)
         let own = b.own - a.own
         ownCPUs = own / wall
-        if let busy0 = a.machineBusy, let busy1 = b.machineBusy {
+        let ticks = wall * Double(sysconf(Int32(_SC_CLK_TCK)))
+        if let busy0 = a.machineBusy, let busy1 = b.machineBusy, ticks >= 20 {
             otherCPUs = max(0, (busy1 - busy0) - own) / wall
         } else {
             otherCPUs = .nan

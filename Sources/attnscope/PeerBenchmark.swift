@@ -13,6 +13,20 @@ struct PeerResult: Sendable {
     var check: String
     var otherCPUs: Double
     var cores: Double
+
+    /// The peer's FLOP count for a shape: 4·N²·d·H, halved when causal.
+    static func flops(seq n: Int, headDim d: Int, heads h: Int, causal: Bool) -> Double {
+        4 * Double(n) * Double(n) * Double(d) * Double(h) / (causal ? 2 : 1)
+    }
+
+    /// The median time as precisely as the CSV row gives it, with its relative rounding error:
+    /// `median_ms` is printed to 0.1 ms and `gflops` to 0.01 GFLOP/s, so a short run is known
+    /// better from its rate (0.3 ms at 2.13 GFLOP/s: ±0.2% instead of ±17%), a slow one from its time.
+    func medianTime(flops: Double) -> (ms: Double, relativeError: Double) {
+        let fromTime = (ms: medianMs, relativeError: medianMs > 0 ? 0.05 / medianMs : .infinity)
+        let fromRate = (ms: flops / gflops / 1e6, relativeError: gflops > 0 ? 0.005 / gflops : .infinity)
+        return fromRate.relativeError < fromTime.relativeError ? fromRate : fromTime
+    }
 }
 
 /// Runs a CPU attention peer from the shared `peers` directory as a subprocess, in a Python

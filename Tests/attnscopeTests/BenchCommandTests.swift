@@ -44,6 +44,7 @@ final class BenchCommandTests: XCTestCase {
         for (args, needle) in [(["--seq", "0"], "--seq"), (["--threads", "0"], "--threads"), (["--method", "nosuch"], "nosuch"),
                                (["--head-dim", "0"], "--head-dim"), (["--wait-quiet", "-1"], "--wait-quiet"),
                                (["--reference-rows", "0"], "--reference-rows"),
+                               (["--method", "minference"], "exact attention"), (["--method", "infini:segment=64"], "same work"),
                                (["--peers-dir", "/nonexistent"], "--peers-dir"),
                                (["--peers-dir", peers, "--python", "/nonexistent/python"], "--python")] {
             let r = try Attnscope.run(tiny + args)
@@ -65,6 +66,9 @@ final class BenchCommandTests: XCTestCase {
         XCTAssertEqual(row["peer"], "")
         XCTAssertEqual(row["ratio"], "")
         XCTAssertEqual(row["io_bytes"], String(4 * 100 * 16 * 2 * 4))
+        // A few milliseconds are a fraction of one /proc/stat tick: too short to say how busy
+        // the rest of the machine was.
+        XCTAssertEqual(row["other_cpu"], "nan")
         XCTAssertGreaterThan(Int(row["peak_rss_bytes"] ?? "") ?? 0, 0)
     }
 
@@ -86,6 +90,27 @@ final class BenchCommandTests: XCTestCase {
         for expected in ["--seq 100", "--head-dim 16", "--heads 2", "--causal 1", "--threads 2", "--peers numpy", "--reps 3"] {
             XCTAssertTrue(args.contains(expected), "peer arguments \(args) lack \(expected)")
         }
+    }
+
+    /// The peer's CSV row prints its time to 0.1 ms and its rate to 0.01 GFLOP/s: the ratio
+    /// uses whichever pins the time better, and is left out when neither pins it to 1%.
+    func testRatioUsesThePeersMorePreciseFigureOrNone() throws {
+        func bench(_ peerRow: String) throws -> (row: [String: String], table: String) {
+            let peer = try fakePeer(row: peerRow)
+            let args = tiny + ["--skip-single-thread", "--peers-dir", peer.dir, "--python", peer.python]
+            let csv = try Attnscope.run(args + ["--csv", "-"]), table = try Attnscope.run(args)
+            XCTAssertEqual(csv.status, 0, csv.stderr)
+            return (try csvRow(csv.stdout), table.stdout)
+        }
+        // 0.3 ms is ±17%; 2.13 GFLOP/s over the peer's 4·N²·d·H/2 = 640,000 FLOPs is 0.30047 ms ±0.2%.
+        let short = try bench("numpy,100,16,2,1,0.3,2.13,1.5e-07,PASS,0.3,3,2,0.10,1.95")
+        let ratio = try XCTUnwrap(Double(short.row["ratio"] ?? "")), median = try XCTUnwrap(Double(short.row["median_ms"] ?? ""))
+        XCTAssertEqual(ratio, 640_000 / 2.13e9 * 1e3 / median, accuracy: 1e-9 * ratio)
+        XCTAssertEqual(short.row["peer_median_ms"], "0.3", "the peer's own figure is reported as it printed it")
+        // 0.0 ms and 0.15 GFLOP/s (±3%) give no ratio, and the table says why.
+        let unpinned = try bench("numpy,100,16,2,1,0.0,0.15,1.5e-07,PASS,0.0,3,2,0.10,1.95")
+        XCTAssertEqual(unpinned.row["ratio"], "")
+        XCTAssertTrue(unpinned.table.contains("ratio n/a") && !unpinned.table.contains("×\n"), unpinned.table)
     }
 
     func testFailingPeerIsAnInternalError() throws {
