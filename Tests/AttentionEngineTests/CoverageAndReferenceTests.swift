@@ -122,8 +122,8 @@ final class CoverageAndReferenceTests: XCTestCase {
         XCTAssertNotNil(json["spec"] as? [String: Any])
     }
 
-    /// One NaN in an output makes every error figure NaN (Swift's max() would drop it and
-    /// report the rest as exact), and tables print it as NaN, not as a dash.
+    /// One NaN or ∞ in an output makes every error figure NaN (Swift's max() would drop a NaN
+    /// and report the rest as exact), and tables print it as NaN, not as a dash.
     func testANonFiniteOutputIsNeverReportedAsAccurate() throws {
         let inputs = randomInputs(seq: 20, heads: 2, dim: 8)
         let reference = try Reference.compute(inputs, rows: Array(0..<20), threads: 1)
@@ -133,6 +133,13 @@ final class CoverageAndReferenceTests: XCTestCase {
         let err = ErrorMetrics(output: output, reference: reference)
         XCTAssertTrue(err.rmse.isNaN && err.maxAbs.isNaN && err.relL2.isNaN, "\(err)")
         XCTAssertEqual(ReadableNumbers.scientific(err.maxAbs), "NaN")
+        // So does an ∞ (Infini's float32 memory overflows near inputs of 1e12), per band too.
+        output.data[output.data.count / 2] = .infinity
+        let inf = ErrorMetrics(output: output, reference: reference)
+        XCTAssertTrue(inf.rmse.isNaN && inf.maxAbs.isNaN && inf.relL2.isNaN, "\(inf)")
+        let bands = ErrorMetrics.rmseByBand(sampledOutput: output.gathering(rows: reference.rows), reference: reference,
+                                            rowsPerBand: 10, seq: 20)
+        XCTAssertTrue(bands[0].isNaN != bands[1].isNaN && bands.allSatisfy { !$0.isInfinite }, "\(bands)")
         XCTAssertEqual(ReadableNumbers.value(-.nan, significant: 4, grouped: false), "nan")
     }
 

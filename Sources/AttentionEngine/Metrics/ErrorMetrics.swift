@@ -18,19 +18,23 @@ public struct ErrorMetrics: Sendable, Equatable {
     /// Errors of an output kept only on the reference rows: [heads, rows.count, dim] with
     /// row i holding query row `reference.rows[i]` (what a streamed run keeps).
     public init(sampledOutput output: HeadTensor, reference: Reference) {
-        var sq = 0.0, ref2 = 0.0, mx = 0.0
+        var sq = 0.0, ref2 = 0.0, mx = 0.0, allFinite = true
         for i in reference.output.indices {
             let r = reference.output[i]
-            let e = Double(output.data[i]) - r
+            let o = output.data[i]
+            allFinite = allFinite && o.isFinite
+            let e = Double(o) - r
             sq += e * e
             ref2 += r * r
             mx = max(mx, abs(e))
         }
-        let count = Double(reference.output.count)
-        rmse = (sq / count).squareRoot()
-        maxAbs = sq.isNaN ? .nan : mx  // max() drops NaN; a non-finite output must not read as exact
-        relL2 = ref2 > 0 ? (sq / ref2).squareRoot() : (sq > 0 ? .infinity : 0)
         rows = reference.rows.count
+        // A NaN or ∞ output has no error to measure (max() would drop a NaN, an ∞ would read
+        // as a figure): all three are NaN, as the README's column table says.
+        guard allFinite else { rmse = .nan; maxAbs = .nan; relL2 = .nan; return }
+        rmse = (sq / Double(reference.output.count)).squareRoot()
+        maxAbs = mx
+        relL2 = ref2 > 0 ? (sq / ref2).squareRoot() : (sq > 0 ? .infinity : 0)
     }
 
     /// RMSE per band of `rowsPerBand` consecutive query rows of a sequence of `seq` rows,
@@ -42,7 +46,8 @@ public struct ErrorMetrics: Sendable, Equatable {
             for (idx, row) in reference.rows.enumerated() {
                 let b = row / rowsPerBand, base = (h * n + idx) * d
                 for c in 0..<d {
-                    let e = Double(output.data[base + c]) - reference.output[base + c]
+                    let o = output.data[base + c]
+                    let e = o.isFinite ? Double(o) - reference.output[base + c] : .nan  // as in init
                     sq[b] += e * e
                 }
                 elements[b] += d
