@@ -84,8 +84,13 @@ struct RunOptions: ParsableArguments {
         if let v = warmup { s.warmup = v }
         if let v = referenceRows { s.referenceRows = try ReferenceRows(parsing: v) }
         if !methods.isEmpty { s.methods = try methods.map(MethodSpec.init(parsing:)) }
-        do { try s.validate() } catch let e as EngineError {
+        do { try s.validateSetup() } catch let e as EngineError {
             throw presetPath.map { Self.naming(preset: $0, in: e, typed: typedFlags) } ?? e
+        }
+        do { try s.validateMethods() } catch let e as EngineError {
+            // Without --method the variants, and so whatever is wrong with them, are the preset's.
+            guard let presetPath, methods.isEmpty else { throw e }
+            throw EngineError(e.kind, "preset \(presetPath): \(e.message)")
         }
         return s
     }

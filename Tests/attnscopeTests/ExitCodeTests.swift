@@ -144,6 +144,12 @@ final class ExitCodeTests: XCTestCase {
         let run = try Attnscope.run(["run", "--preset", dir + "/gqa.json", "--heads", "6", "--json", "-"])
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertTrue(run.stdout.contains(#""kv_heads" : 2"#) && run.stdout.contains(#""heads" : 6"#), run.stdout)
+        // A bad key of the preset's own variants names the preset; --method replaces them.
+        try Data(#"{"seq": 40, "methods": [{"method": "infini", "params": {"segment": 0}}]}"#.utf8)
+            .write(to: URL(fileURLWithPath: dir + "/keys.json"))
+        try assertFails(["run", "--preset", dir + "/keys.json"], status: 64, mentions: "preset \(dir)/keys.json: method 'infini'")
+        try assertFails(["run", "--preset", dir + "/keys.json", "--method", "infini:segment=-1"], status: 64,
+                        mentions: "attnscope: error: method 'infini'")
     }
 
     func testFailedRunWritesNothing() throws {

@@ -35,11 +35,18 @@ public struct RunSpec: Codable, Sendable, Equatable {
         RopeSettings(mode: rope ?? (inputs == nil ? workload.defaultRope : .none), base: ropeBase, style: ropeStyle)
     }
 
+    private func check(_ ok: Bool, _ message: String) throws { if !ok { throw EngineError.usage(message) } }
+
     public static let limits = (seq: 1...(1 << 24), heads: 1...1024, headDim: 1...1024, threads: 1...256, repeats: 1...10_000)
 
     /// Checks ranges and cross-field rules; errors name the flag (and preset field).
     public func validate() throws {
-        func check(_ ok: Bool, _ message: String) throws { if !ok { throw EngineError.usage(message) } }
+        try validateSetup()
+        try validateMethods()
+    }
+
+    /// The shape, threads, timing and reference fields.
+    public func validateSetup() throws {
         if inputs == nil {
             try check(RunSpec.limits.seq.contains(seq), "--seq \(seq) is out of range: sequence length must be 1…\(RunSpec.limits.seq.upperBound)")
             try check(RunSpec.limits.heads.contains(heads), "--heads \(heads) is out of range: 1…\(RunSpec.limits.heads.upperBound)")
@@ -52,6 +59,10 @@ public struct RunSpec: Codable, Sendable, Equatable {
         try check((0...1000).contains(warmup), "--warmup \(warmup) is out of range: 0…1000")
         try check(ropeBase > 1 && ropeBase.isFinite, "--rope-base \(ropeBase) must be a finite number above 1")
         if case .count(let k) = referenceRows { try check(k >= 1, "--reference-rows \(k) must be at least 1 (or 'all')") }
+    }
+
+    /// The method variants: at least one, labels one line each and distinct, keys known and in range.
+    public func validateMethods() throws {
         try check(!methods.isEmpty, "no methods to compare: give at least one --method")
         var labels = Set<String>()
         for m in methods {
