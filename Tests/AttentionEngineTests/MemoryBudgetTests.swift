@@ -61,6 +61,25 @@ final class MemoryBudgetTests: XCTestCase {
         XCTAssertEqual(try MethodRegistry.make(MethodSpec(parsing: "minference")).copyBytes(spec.shape), 0)
     }
 
+    /// A streamed run holds one segment at a time, but a segment can itself be too large:
+    /// Infini with one segment of 2²⁴ tokens at d = 1024 needs its inputs, output and write
+    /// scratch for all of them (about 550 GB), which is refused before anything is generated.
+    func testAStreamedRunWhoseSegmentCannotFitIsRefused() throws {
+        var spec = RunSpec()
+        (spec.seq, spec.heads, spec.kvHeads, spec.headDim, spec.workload) = (1 << 24, 2, 1, 1024, .random)
+        spec.referenceRows = .count(2)
+        spec.methods = [try MethodSpec(parsing: "infini:segment=\(1 << 24),label=whole")]
+        XCTAssertThrowsError(try ComparisonRunner(spec: spec).plan()) { error in
+            let e = error as? EngineError
+            XCTAssertEqual(e?.kind, .usage)
+            XCTAssertTrue(e?.message.contains("whole's segments") == true && e?.message.contains("needed, this machine has") == true,
+                          e?.message ?? "\(error)")
+        }
+        // The same sequence in segments of 2048 streams in little memory.
+        spec.methods = [try MethodSpec(parsing: "infini:segment=2048")]
+        XCTAssertNotNil(try ComparisonRunner(spec: spec).plan().streaming)
+    }
+
     func testRequireRefusesOnlyWhatExceedsTheMemory() throws {
         XCTAssertNoThrow(try MemoryBudget.require(1 << 30, for: "x", remedy: "y", available: 1 << 30))
         XCTAssertThrowsError(try MemoryBudget.require(3 << 29, for: "holding it", remedy: "make it smaller", available: 1 << 30)) { error in

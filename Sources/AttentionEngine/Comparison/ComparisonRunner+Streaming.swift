@@ -34,15 +34,30 @@ extension ComparisonRunner {
         return streaming
     }
 
-    /// Refuses a streamed run whose reference state and reference rows cannot fit in memory.
-    func requireStreamedMemory(_ shape: AttentionShape, selections: Int) throws {
+    /// Refuses a streamed run whose reference state and reference rows, with the largest of
+    /// the segments streamed (the reference's, or a variant's with what its stream holds),
+    /// cannot fit in memory.
+    func requireStreamedMemory(_ shape: AttentionShape, variants: [(MethodSpec, any StreamingAttentionMethod)]) throws {
         let rows = spec.referenceRows.rows(seq: shape.seq).count
         // The reference's state, plus in Float the rows' queries and each variant's output on them.
-        let rowTensors = MemoryLayout<Float>.size * shape.heads * rows * shape.headDim * (1 + selections)
-        try MemoryBudget.require(StreamingReference.bytes(shape: shape, rows: rows, selections: selections,
-                                                          segment: min(Self.referenceSegment, shape.seq)) + rowTensors,
-                                 for: "the streamed float64 reference on \(rows) rows per head, H=\(shape.heads)",
-                                 remedy: "lower the reference rows or H")
+        let rowTensors = MemoryLayout<Float>.size * shape.heads * rows * shape.headDim * (1 + variants.count)
+        let kept = StreamingReference.bytes(shape: shape, rows: rows, selections: variants.count,
+                                            segment: min(Self.referenceSegment, shape.seq)) + rowTensors
+        func segmentInputs(_ length: Int) -> Int {
+            var s = shape
+            s.seq = length
+            return MemoryBudget.inputBytes(s, rotated: spec.ropeSettings.mode == .standard, outputs: 0)
+        }
+        let streams = variants.map { m, method in
+            (label: m.label, bytes: segmentInputs(method.streamSegmentLength(seq: shape.seq))
+                + method.streamBytes(shape: shape, rows: rows, threads: spec.threads))
+        }
+        let largest = streams.max { $0.bytes < $1.bytes }!
+        let referenceSegment = segmentInputs(min(Self.referenceSegment, shape.seq))
+        let what = "the streamed float64 reference on \(rows) rows per head and "
+            + (largest.bytes > referenceSegment ? "\(largest.label)'s segments" : "its segments") + " at H=\(shape.heads), d=\(shape.headDim)"
+        try MemoryBudget.require(kept + max(largest.bytes, referenceSegment), for: what,
+                                 remedy: "lower the reference rows, H or d" + (largest.bytes > referenceSegment ? ", or \(largest.label)'s segment" : ""))
     }
 
     func runStreamed(_ variants: [(MethodSpec, any StreamingAttentionMethod)], cancellation: CancellationFlag,

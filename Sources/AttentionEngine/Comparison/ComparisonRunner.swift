@@ -90,7 +90,7 @@ public struct ComparisonRunner: Sendable {
         let variants = try checkedVariants(shape).map { m, method in (m, try method.get()) }
         let streaming = streamingVariants(variants)
         if let streaming {
-            try requireStreamedMemory(shape, selections: streaming.count)
+            try requireStreamedMemory(shape, variants: streaming)
         } else {
             try requireMemory(shape, rotated: spec.ropeSettings.mode == .standard, variants: variants)
         }

@@ -15,6 +15,10 @@ public protocol StreamingAttentionMethod: AttentionMethod {
     func streamedSelection(shape: AttentionShape, causal: Bool) -> (any KeySelection)?
     /// A fresh stream for one run.
     func makeStream(_ setup: StreamSetup, context: RunContext) throws -> any AttentionStream
+    /// Bytes one stream holds besides the segment of inputs it is fed and its kept reference
+    /// rows (its state, scratch and segment output), so that a streamed run too large for
+    /// the machine is refused before it starts.
+    func streamBytes(shape: AttentionShape, rows: Int, threads: Int) -> Int
 }
 
 extension StreamingAttentionMethod {

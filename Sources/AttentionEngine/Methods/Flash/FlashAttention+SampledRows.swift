@@ -15,6 +15,11 @@ extension FlashAttention: StreamingAttentionMethod {
     public func makeStream(_ setup: StreamSetup, context: RunContext) throws -> any AttentionStream {
         SampledRowsFlashStream(tiles: tiles(headDim: setup.shape.headDim), setup: setup, context: context)
     }
+
+    public func streamBytes(shape: AttentionShape, rows: Int, threads: Int) -> Int {
+        SampledRowsFlashStream.bytes(shape: shape, rows: rows, tiles: tiles(headDim: shape.headDim), threads: threads)
+            - MemoryLayout<Float>.size * shape.heads * rows * shape.headDim  // the kept rows
+    }
 }
 
 /// Flash attention of the reference rows against keys that arrive segment by segment.
@@ -98,12 +103,16 @@ final class SampledRowsFlashStream: AttentionStream {
         entries += visited.load(ordering: .relaxed)
     }
 
+    /// The rows' running output and log-sum-exp, and one attention block per worker.
+    static func bytes(shape: AttentionShape, rows: Int, tiles: (q: Int, k: Int), threads: Int) -> Int {
+        let state = shape.heads * rows * (shape.headDim + 1) * MemoryLayout<Float>.size
+        return state + QueryBlockAttention(dim: shape.headDim, maxRows: tiles.q, maxKeys: tiles.k).scratchBytes * threads
+    }
+
     func finish() throws -> MethodOutput {
         let shape = setup.shape
-        let state = (logSumExp.count + output.data.count) * MemoryLayout<Float>.size
-        let scratch = QueryBlockAttention(dim: shape.headDim, maxRows: tiles.q, maxKeys: tiles.k).scratchBytes * context.threads
         return MethodOutput(output: output, flops: entries * FlopCount.perEntry(headDim: shape.headDim),
-                            memoryBytes: state + scratch,
+                            memoryBytes: Self.bytes(shape: shape, rows: setup.rows.count, tiles: tiles, threads: context.threads),
                             extras: [ResultExtra("rows_computed", Double(setup.rows.count)),
                                      ResultExtra("tile_q", Double(tiles.q)), ResultExtra("tile_k", Double(tiles.k))])
     }

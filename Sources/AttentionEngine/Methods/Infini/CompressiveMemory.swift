@@ -28,9 +28,17 @@ final class CompressiveMemory: @unchecked Sendable {
     init(heads: Int, dim: Int) {
         self.heads = heads
         self.dim = dim
-        stride = (dim + 15) / 16 * 16
+        stride = Self.stride(dim: dim)
         mBuffer = FloatBuffer(count: heads * stride * stride)
         zBuffer = FloatBuffer(count: heads * stride)
+    }
+
+    /// Row length of M: d rounded up to 16 lanes.
+    static func stride(dim: Int) -> Int { (dim + 15) / 16 * 16 }
+
+    /// What M and z occupy, padding included.
+    static func bufferBytes(heads: Int, dim: Int) -> Int {
+        heads * stride(dim: dim) * (stride(dim: dim) + 1) * MemoryLayout<Float>.size
     }
 
     /// The state's size as the paper counts it: d·(d + 1) float32 numbers per kv head.

@@ -78,7 +78,7 @@ public struct InfiniAttention: StreamingAttentionMethod {
                 ResultExtra("compression", stateBytes > 0 ? Double(kvCache) / Double(stateBytes) : .infinity),
                 ResultExtra("local_flops", Double(local)),
                 ResultExtra("memory_flops", Double(mem)),
-                ResultExtra("scratch_bytes", Double(state.scratchBytes(threads: threads))),
+                ResultExtra("scratch_bytes", Double(InfiniRun.scratchBytes(method: self, shape: shape, threads: threads))),
             ] + needle)
     }
 
@@ -95,6 +95,13 @@ public struct InfiniAttention: StreamingAttentionMethod {
 
     public func makeStream(_ setup: StreamSetup, context: RunContext) throws -> any AttentionStream {
         InfiniStream(method: self, setup: setup, threads: context.threads, cancellation: context.cancellation)
+    }
+
+    /// One segment's output, the write scratch and the memory (see `InfiniStream`).
+    public func streamBytes(shape: AttentionShape, rows: Int, threads: Int) -> Int {
+        let segmentOutput = MemoryLayout<Float>.size * shape.heads * streamSegmentLength(seq: shape.seq) * shape.headDim
+        let memory = gate.usesMemory ? CompressiveMemory.bufferBytes(heads: shape.kvHeads, dim: shape.headDim) : 0
+        return segmentOutput + InfiniRun.scratchBytes(method: self, shape: shape, threads: threads) + memory
     }
 }
 

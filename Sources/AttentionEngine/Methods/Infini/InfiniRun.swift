@@ -68,11 +68,12 @@ final class InfiniRun: @unchecked Sendable {
 
     /// Working memory besides the state: the write scratch and, per worker, one local
     /// attention block and two σ/read tiles.
-    func scratchBytes(threads: Int) -> Int {
-        let stride = memory?.stride ?? 0
+    static func scratchBytes(method: InfiniAttention, shape: AttentionShape, threads: Int) -> Int {
+        let stride = method.gate.usesMemory ? CompressiveMemory.stride(dim: shape.headDim) : 0
+        let tiles = FlashAttention().tiles(headDim: shape.headDim)
         let perWorker = QueryBlockAttention(dim: shape.headDim, maxRows: tiles.q, maxKeys: tiles.k).scratchBytes
             + 2 * tiles.q * stride * MemoryLayout<Float>.size
-        return 2 * shape.kvHeads * stride * segment * MemoryLayout<Float>.size + threads * perWorker
+        return 2 * shape.kvHeads * stride * method.streamSegmentLength(seq: shape.seq) * MemoryLayout<Float>.size + threads * perWorker
     }
 
     /// Processes rows `rows` (the next segment: consecutive, at most `segment` long, only the
