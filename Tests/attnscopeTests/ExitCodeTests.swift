@@ -68,7 +68,7 @@ final class ExitCodeTests: XCTestCase {
         try assertFails(["run"] + huge + ["--method", "longrope:scaling=yarn,label=lr"], status: 64, mentions: "or leave out lr")
         // Streamed runs never hold whole inputs, but the reference keeps state per row.
         try assertFails(["run"] + huge + ["--method", "infini", "--reference-rows", "all"], status: 64,
-                        mentions: "the streamed float64 reference on 16777216 rows per head, H=1024")
+                        mentions: "the streamed float64 reference on 16777216 rows per head and infini's segments at H=1024")
         try assertFails(["structure"] + huge, status: 64, mentions: "iB of memory; lower N, H, G or d")
         let preset = try temporaryDirectory() + "/huge.json"
         try Data(#"{"seq": 16777216, "heads": 1024, "kv_heads": 1024, "head_dim": 1024}"#.utf8).write(to: URL(fileURLWithPath: preset))
