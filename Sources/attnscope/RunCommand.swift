@@ -59,7 +59,11 @@ struct RunCommand: ParsableCommand {
             if path == "-" { StandardStreams.output(text) } else { try AtomicFile.write(text, to: path) }
         }
         if let path = csv { try emit(ResultWriters.csv(result.rows), to: path) }
-        if let path = json { try emit(ResultWriters.json(spec: result.spec, rows: result.rows), to: path) }
+        if let path = json {
+            // Its paths made absolute, as a saved preset's are, so the spec runs again as a preset from anywhere.
+            let spec = result.spec.resolvingPaths(against: FileManager.default.currentDirectoryPath)
+            try emit(ResultWriters.json(spec: spec, rows: result.rows), to: path)
+        }
         if let path = exportConfig { try emit(PatternConfig.exportText(rows: result.rows, methods: result.spec.methods), to: path) }
         // The exact attention map the dashboard's heatmap draws; with a variant's coverage it
         // gives the "missed" view too (attention × (1 − coverage), per cell).

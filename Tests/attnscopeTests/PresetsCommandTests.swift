@@ -19,6 +19,25 @@ final class PresetsCommandTests: XCTestCase {
         XCTAssertTrue(run.stdout.contains("phi35-longrope,longrope,600,"), run.stdout)
     }
 
+    /// The spec in `--json` is a preset: its relative paths (inputs, factors=) are made
+    /// absolute, so the spec runs the same again from another directory.
+    func testTheJSONSpecRunsAgainAsAPresetFromElsewhere() throws {
+        let dir = try temporaryDirectory(), elsewhere = try temporaryDirectory()
+        try FileManager.default.createDirectory(atPath: dir + "/in", withIntermediateDirectories: true)
+        let t = HeadTensorFixture.tensor(heads: 2, seq: 40, dim: 16)
+        for name in ["q", "k", "v"] { try t.write(dir + "/in/\(name).npy") }
+        let first = try Attnscope.run(["run", "--inputs", "in", "--method", "flash", "--repeat", "1", "--warmup", "0",
+                                       "--json", "-"], directory: dir)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as? [String: Any])
+        let spec = try XCTUnwrap(object["spec"] as? [String: Any])
+        XCTAssertEqual(spec["inputs"] as? String, dir + "/in")
+        try JSONSerialization.data(withJSONObject: spec).write(to: URL(fileURLWithPath: elsewhere + "/spec.json"))
+        let again = try Attnscope.run(["run", "--preset", "spec.json", "--csv", "-"], directory: elsewhere)
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertTrue(again.stdout.contains("flash,flash,40,"), again.stdout)
+    }
+
     func testAPresetThatCannotRunIsMarkedAndShowSaysWhy() throws {
         let config = try temporaryDirectory()
         let dir = config + "/attnscope/presets"
