@@ -103,6 +103,6 @@ final class AttentionStructureTests: XCTestCase {
         XCTAssertEqual(AttentionStructure.sampledRows(seq: 100, first: 500, count: 5), [99])
         XCTAssertEqual(AttentionStructure.sampledRows(seq: 4, first: 0, count: 16), [0, 1, 2, 3])
         XCTAssertEqual(AttentionStructure.sampledRows(seq: 1, first: 0, count: 3), [0])
-        XCTAssertEqual(AttentionStructure.sampledRows(seq: 50, first: 3, count: 1), [49])
+        XCTAssertEqual(AttentionStructure.sampledRows(seq: 50, first: 3, count: 1), [3], "--rows 1 --from 3 measures row 3")
     }
 }

@@ -36,10 +36,10 @@ public struct AttentionStructure: Sendable {
     public let pooled: Summary
 
     /// `count` positions evenly spaced from `first` to N − 1 (fewer if the range is shorter);
-    /// N − 1 alone when `count` is 1.
+    /// `first` alone when `count` is 1.
     public static func sampledRows(seq: Int, first: Int, count: Int) -> [Int] {
         let lo = min(max(0, first), seq - 1), span = seq - 1 - lo
-        guard count > 1, span > 0 else { return [seq - 1] }
+        guard count > 1, span > 0 else { return [lo] }
         let n = min(count, span + 1)
         return (0..<n).map { lo + Int((Double($0) * Double(span) / Double(n - 1)).rounded()) }
     }
