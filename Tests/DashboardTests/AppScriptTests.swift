@@ -371,6 +371,15 @@ final class AppScriptTests: XCTestCase {
         XCTAssertEqual(again.error, "cannot write \(dir): it is a directory")
     }
 
+    /// The `methods` column splits back into the variants as a shell splits words: a label
+    /// with a space is quoted, as in the reproduce command.
+    func testExportedMethodsColumnSplitsBackIntoVariants() throws {
+        var spec = RunSpec()
+        spec.methods = try ["dense:label=my label", "flash:label=a=b:c"].map(MethodSpec.init(parsing:))
+        let methods = try XCTUnwrap(App.setupColumns(spec).first { $0.0 == "methods" }?.1)
+        XCTAssertEqual(methods, "'dense:label=my label' flash:label=a=b:c")
+    }
+
     /// `~` is the shell's: $HOME, not the password database's home.
     func testExportPathsExpandTildeFromHome() {
         XCTAssertEqual(App.expandingHome("~/r.csv", home: "/h/me"), "/h/me/r.csv")

@@ -132,10 +132,12 @@ extension App {
     public static let setupColumnNames = ["preset", "rope", "rope_base", "rope_style", "repeat", "warmup",
                                           "reference_rows_setting", "inputs", "methods"]
 
+    /// `methods` holds the variants as a shell would take them after `--method` (quoted as
+    /// the reproduce command quotes them), so a label with a space still splits back.
     static func setupColumns(_ s: RunSpec) -> [(String, String)] {
         let values = [s.name ?? "", s.ropeSettings.mode.rawValue, "\(s.ropeBase)", s.ropeStyle.rawValue, String(s.repeat),
                       String(s.warmup), s.referenceRows.text, s.inputs ?? "",
-                      s.methods.map(\.commandLineForm).joined(separator: " ")]
+                      s.methods.map { RunSpec.shellQuoted($0.commandLineForm) }.joined(separator: " ")]
         return Array(zip(setupColumnNames, values))
     }
 
