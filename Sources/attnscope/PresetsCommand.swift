@@ -21,7 +21,8 @@ struct PresetsCommand: ParsableCommand {
                 for p in entries {
                     let ok = (try? PresetFile.loadRunnable(p.path)) != nil
                     if !ok { invalid.append(p.name) }
-                    StandardStreams.output("\(p.name.padding(toLength: 28, withPad: " ", startingAt: 0)) \(p.origin.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(p.path)\(ok ? "" : "  invalid")\n")
+                    let shadowed = PresetLibrary.isShadowed(p, among: entries) ? "  shadowed by the user preset" : ""
+                    StandardStreams.output("\(p.name.padding(toLength: 28, withPad: " ", startingAt: 0)) \(p.origin.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(p.path)\(ok ? "" : "  invalid")\(shadowed)\n")
                 }
                 if let first = invalid.first {
                     StandardStreams.error("attnscope: \(invalid.count) invalid preset(s); `attnscope presets show \(first)` says why\n")

@@ -310,11 +310,11 @@ final class AppScriptTests: XCTestCase {
     }
 
     /// Shipped and user presets list their paths in one column; one that could not run is
-    /// marked (loading it says why).
+    /// marked (loading it says why); a shipped one a user preset shadows is not listed.
     func testPresetPickerAlignsThePathsAndMarksInvalidOnes() throws {
         let shipped = try temporaryDirectory(), config = try temporaryDirectory()
         try FileManager.default.createDirectory(atPath: config + "/attnscope/presets", withIntermediateDirectories: true)
-        for path in [shipped + "/a.json", config + "/attnscope/presets/b.json"] {
+        for path in [shipped + "/a.json", shipped + "/b.json", config + "/attnscope/presets/b.json"] {
             try #"{"methods": [{"method": "flash"}]}"#.write(toFile: path, atomically: true, encoding: .utf8)
         }
         try #"{"seq": 0}"#.write(toFile: config + "/attnscope/presets/c.json", atomically: true, encoding: .utf8)

@@ -19,6 +19,20 @@ final class PresetsCommandTests: XCTestCase {
         XCTAssertTrue(run.stdout.contains("phi35-longrope,longrope,600,"), run.stdout)
     }
 
+    /// A user preset named like a shipped one wins by name; the list says which is hidden.
+    func testAShadowedShippedPresetIsMarked() throws {
+        let config = try temporaryDirectory()
+        try FileManager.default.createDirectory(atPath: config + "/attnscope/presets", withIntermediateDirectories: true)
+        try #"{"seq": 64, "methods": [{"method": "flash"}]}"#.write(toFile: config + "/attnscope/presets/quickstart.json",
+                                                                    atomically: true, encoding: .utf8)
+        let list = try Attnscope.run(["presets"], environment: ["XDG_CONFIG_HOME": config])
+        XCTAssertEqual(list.status, 0, list.stderr)
+        let lines = list.stdout.split(separator: "\n").filter { $0.hasPrefix("quickstart ") }
+        XCTAssertEqual(lines.count, 2, list.stdout)
+        XCTAssertTrue(lines.contains { $0.contains("shipped") && $0.hasSuffix("shadowed by the user preset") }, list.stdout)
+        XCTAssertTrue(lines.contains { $0.contains("user") && !$0.contains("shadowed") }, list.stdout)
+    }
+
     /// The spec in `--json` is a preset: its relative paths (inputs, factors=) are made
     /// absolute, so the spec runs the same again from another directory.
     func testTheJSONSpecRunsAgainAsAPresetFromElsewhere() throws {

@@ -54,6 +54,12 @@ public struct PresetLibrary: Sendable {
         return list(shippedDirectory, .shipped) + list(userDirectory, .user)
     }
 
+    /// Whether a user preset of the same name hides this shipped one (by name it resolves
+    /// to the user's, in `--preset`, the dashboard's `l` and at start-up).
+    public static func isShadowed(_ entry: Entry, among entries: [Entry]) -> Bool {
+        entry.origin == .shipped && entries.contains { $0.origin == .user && $0.name == entry.name }
+    }
+
     /// What to say when `all()` is empty: where presets were looked for.
     public var noneFoundMessage: String {
         "no presets found (shipped: \(shippedDirectory ?? "not found beside the executable; give --presets-dir"); user: \(userDirectory))"

@@ -47,7 +47,8 @@ extension App {
     }
 
     func openPresetPicker() {
-        let entries = presets.all()
+        let all = presets.all()
+        let entries = all.filter { !PresetLibrary.isShadowed($0, among: all) }
         guard !entries.isEmpty else {
             toast(presets.noneFoundMessage, error: true)
             return
