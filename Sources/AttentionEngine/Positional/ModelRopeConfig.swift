@@ -9,7 +9,8 @@ import Foundation
 /// num_attention_heads`. The extension ratio s is `rope_scaling.factor` when given, else
 /// `max_position_embeddings / original_max_position_embeddings` (Phi-3's convention), so the
 /// attention factor never depends on the current sequence length. Anything it cannot
-/// honour (an unknown type, partial rotary) is an error (exit 65) naming the field.
+/// honour (an unknown type, partial rotary, YaRN settings without a value) is an error
+/// (exit 65) naming the field.
 public enum ModelRopeConfig {
     public static let supportedTypes = ["longrope", "su", "yarn", "linear", "dynamic", "default"]
 
@@ -102,12 +103,8 @@ public enum ModelRopeConfig {
             try factors.check(headDim: headDim)
             scaling.factors = factors
         }
-        if kind == .yarn {
-            scaling.yarn.betaFast = try reader.number(params["beta_fast"], field: field("beta_fast")) ?? 32
-            scaling.yarn.betaSlow = try reader.number(params["beta_slow"], field: field("beta_slow")) ?? 1
-            scaling.yarn.truncate = try reader.boolean(params["truncate"], field: field("truncate")) ?? true
-            scaling.yarn.mscale = try reader.number(params["mscale"], field: field("mscale"))
-            scaling.yarn.mscaleAllDim = try reader.number(params["mscale_all_dim"], field: field("mscale_all_dim"))
+        if kind == .yarn, let s = scaling.scale {
+            scaling.yarn = try readYaRN(params, scale: s, attentionFactorStated: scaling.attentionFactor != nil, reader: reader, field: field)
         }
         if let m = maxPositions, m > original {
             scaling.target = m

@@ -128,6 +128,26 @@ final class RopeFileTests: XCTestCase {
         assertDataError(try ModelRopeConfig.parse(Data("[1]".utf8), source: "config c.json"), naming: ["expected a JSON object"])
     }
 
+    /// YaRN's betas are numbers of turns (a ramp end is ln(L / (2π·β))) and beta_fast is the
+    /// larger; mscale over mscale_all_dim must give a usable attention factor. Anything else
+    /// would make every output NaN, so it is refused naming the field.
+    func testYaRNSettingsWithoutAValueAreRefused() throws {
+        func yarn(_ extra: [String: Any]) throws -> RopeScaling {
+            try config(["head_dim": 64, "max_position_embeddings": 16384,
+                        "rope_scaling": ["type": "yarn", "factor": 4.0, "original_max_position_embeddings": 4096].merging(extra) { $1 }])
+        }
+        assertDataError(try yarn(["beta_fast": -5]), naming: ["c.json", "'rope_scaling.beta_fast' = -5.0 must be positive"])
+        assertDataError(try yarn(["beta_slow": 0]), naming: ["'rope_scaling.beta_slow' = 0.0 must be positive"])
+        assertDataError(try yarn(["beta_fast": 1, "beta_slow": 32]),
+                        naming: ["'rope_scaling.beta_fast' = 1.0 is below rope_scaling.beta_slow = 32.0", "beta_fast must be the larger"])
+        assertDataError(try yarn(["mscale": 1, "mscale_all_dim": -10]),
+                        naming: ["'rope_scaling.mscale' = 1.0 with rope_scaling.mscale_all_dim", "must be finite and positive"])
+        // A stated attention factor replaces the mscale quotient, so the quotient does not matter.
+        XCTAssertEqual(try yarn(["mscale": 1, "mscale_all_dim": -10, "attention_factor": 1.2]).attentionFactor, 1.2)
+        let equal = try yarn(["beta_fast": 4, "beta_slow": 4]).resolved(seq: 16384, style: .half)
+        XCTAssertTrue(equal.embedding.invFreq.allSatisfy(\.isFinite), "equal betas: a step, as in transformers")
+    }
+
     func testConfigHeadDimMustMatchTheInputs() throws {
         let path = try temporaryFile("config.json", #"{"head_dim": 8, "max_position_embeddings": 64, "rope_scaling": {"type": "linear", "factor": 2.0}}"#)
         let request = try RopeScalingRequest(configFile: path)
