@@ -59,11 +59,11 @@ final class RopeCommandTests: XCTestCase {
         XCTAssertTrue(stated.stderr.contains("head dim 128 needs 64"), stated.stderr)
     }
 
-    /// A factor large enough to make a period infinite is valid input: JSON gets null there
-    /// (JSON has no infinity), not an internal error.
+    /// A factor large enough to make a period infinite (but its frequency, 1e-308, still
+    /// above 0) is valid input: JSON gets null there (JSON has no infinity), not an internal error.
     func testAnInfinitePeriodIsNullInJSON() throws {
         let path = try temporaryDirectory() + "/huge.json"
-        let long = (0..<4).map { $0 == 1 ? "1e308" : "1.0" }.joined(separator: ",")
+        let long = (0..<4).map { $0 == 1 ? "1e307" : "1.0" }.joined(separator: ",")
         try #"{"long_factor": [\#(long)], "short_factor": [1, 1, 1, 1], "original_max_position_embeddings": 64}"#
             .write(toFile: path, atomically: true, encoding: .utf8)
         let r = try Attnscope.run(["rope", "show", "--factors", path, "--seq", "128", "--json"])
@@ -72,6 +72,26 @@ final class RopeCommandTests: XCTestCase {
         let periods = try XCTUnwrap(o["periods"] as? [Any])
         XCTAssertTrue(periods[1] is NSNull, "\(periods)")
         XCTAssertEqual(try XCTUnwrap(periods[0] as? Double), 2 * Double.pi, accuracy: 1e-9)
+    }
+
+    /// Factors that pass one by one can still overflow a frequency: 1e-320 makes 1/λ
+    /// infinite (every output NaN), 1e308 × 10^(2/8) makes it 0. Refused, naming the file and
+    /// the factor, before anything runs, at every length they apply to.
+    func testFactorsThatOverflowAFrequencyExit65() throws {
+        let dir = try temporaryDirectory()
+        let tiny = dir + "/tiny.json", zero = dir + "/zero.json"
+        try "[1e-320, 1e-320, 1e-320, 1e-320]".write(toFile: tiny, atomically: true, encoding: .utf8)
+        try #"{"long_factor": [1, 1e308, 1e308, 1e308], "original_max_position_embeddings": 32}"#
+            .write(toFile: zero, atomically: true, encoding: .utf8)
+        for (path, field, value) in [(tiny, "'(top level)[0]' = 1e-320", "inf"), (zero, "'long_factor[1]' = 1e+308", "0.0")] {
+            let show = try Attnscope.run(["rope", "show", "--factors", path, "--seq", "64"])
+            XCTAssertEqual(show.status, 65, show.stdout)
+            XCTAssertTrue(show.stderr.contains("factors \(path): field \(field) makes pair") && show.stderr.contains("inverse frequency \(value)"),
+                          show.stderr)
+            let run = try Attnscope.run(["run", "--seq", "64", "--heads", "1", "--head-dim", "8", "--method", "longrope:factors=\(path)"])
+            XCTAssertEqual(run.status, 65, run.stdout)
+            XCTAssertTrue(run.stderr.contains(field) && run.stdout.isEmpty, "refused before the run: \(run.stderr)")
+        }
     }
 
     func testBadFactorFilesExit65NamingTheField() throws {

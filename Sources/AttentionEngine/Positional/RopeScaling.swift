@@ -90,6 +90,7 @@ public struct RopeScaling: Sendable, Equatable {
             factor = LongRoPEScaling.attentionFactor(scale: s, original: original)
             factorSet = chosen.set
         }
+        try checkUsable(invFreq: invFreq, attentionFactor: attentionFactor ?? factor, scale: s, factorSet: factorSet)
         let embedding = RotaryEmbedding(invFreq: invFreq, attentionFactor: attentionFactor ?? factor, style: style,
                                         prefixPositions: nhat, prefixInvFreq: nhat > 0 ? standard : [])
         return ScaledRope(scaling: self, seq: seq, scale: s, embedding: embedding, standardInvFreq: standard, factorSet: factorSet)

@@ -78,7 +78,7 @@ final class FactorSearchTests: XCTestCase {
     /// Seeds are PI (s everywhere), NTK (s^(2i/(d−2))) and YaRN's ramp, as factors.
     func testSeedsAreThePerPairFactorsOfPINTKAndYaRN() throws {
         let space = try SearchSpace(headDim: 32, base: 10_000, original: 256, target: 4096)
-        let seeds = Dictionary(uniqueKeysWithValues: space.seeds().map { ($0.name, $0.candidate.factors) })
+        let seeds = Dictionary(uniqueKeysWithValues: try space.seeds().map { ($0.name, $0.candidate.factors) })
         XCTAssertEqual(seeds["pi"]!, [Double](repeating: 16, count: 16), accuracy: 1e-12)
         XCTAssertEqual(seeds["ntk"]!, (0..<16).map { pow(16.0, Double(2 * $0) / 30) }, accuracy: 1e-9)
         XCTAssertEqual(seeds["yarn"]!.first!, 1)

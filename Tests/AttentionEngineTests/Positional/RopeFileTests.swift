@@ -148,6 +148,24 @@ final class RopeFileTests: XCTestCase {
         XCTAssertTrue(equal.embedding.invFreq.allSatisfy(\.isFinite), "equal betas: a step, as in transformers")
     }
 
+    /// Settings valid one by one can overflow together; the error names where they came from:
+    /// keys (exit 64), a config or a factors file (exit 65).
+    func testScalingsThatOverflowAreRefusedNamingTheirSource() throws {
+        var ntk = RopeScaling(kind: .ntk, headDim: 8, base: 1e308, original: 100)
+        ntk.target = 800
+        XCTAssertThrowsError(try ntk.resolved(seq: 800, style: .half)) { error in
+            XCTAssertEqual((error as? EngineError)?.kind, .usage, "\(error)")
+            XCTAssertTrue("\(error)".hasPrefix("scaling=ntk: ntk at base 1e+308") && "\(error)".contains("pair 1's inverse frequency 0.0"), "\(error)")
+        }
+        let dynamic = try config(["head_dim": 8, "rope_theta": 1e308, "max_position_embeddings": 100, "rope_scaling": ["type": "dynamic", "factor": 2.0]])
+        assertDataError(try dynamic.resolved(seq: 800, style: .half), naming: ["dynamic-ntk", "pair 1's inverse frequency 0.0"], startingWith: "config c.json: ")
+        XCTAssertNoThrow(try dynamic.resolved(seq: 100, style: .half), "standard RoPE up to L")
+        var longrope = RopeScaling(kind: .longrope, headDim: 4, base: 10_000, original: 1)
+        longrope.factors = LongRoPEFactors(long: [1, 1], source: "factors f.json")
+        assertDataError(try longrope.resolved(seq: 8, style: .half), naming: ["the attention factor is inf", "original length 1"],
+                        startingWith: "factors f.json: ")
+    }
+
     func testConfigHeadDimMustMatchTheInputs() throws {
         let path = try temporaryFile("config.json", #"{"head_dim": 8, "max_position_embeddings": 64, "rope_scaling": {"type": "linear", "factor": 2.0}}"#)
         let request = try RopeScalingRequest(configFile: path)

@@ -64,7 +64,7 @@ public struct FactorSearch: Sendable {
         var scorer = Scorer(objective: objective, threads: threads, cancellation: cancellation)
 
         // Initial population: the seeds, then mutations of them in turn.
-        let seeds = space.seeds()
+        let seeds = try space.seeds()
         var initial: [FactorCandidate] = []
         for s in seeds where history.insert(s.candidate).inserted { initial.append(s.candidate) }
         var turn = 0

@@ -66,13 +66,13 @@ public struct SearchSpace: Sendable, Equatable {
     /// The search's starting points: PI, NTK-aware and YaRN for this shape and target,
     /// written as the per-pair factors they amount to (λ_i = standard / scaled frequency),
     /// kept inside [1, 1.25·s], n̂ = 0. They stay exact (off the 0.01 grid) so each scores
-    /// exactly as its scaling does; genes changed by mutation land on the grid.
-    public func seeds() -> [(name: String, candidate: FactorCandidate)] {
-        [RopeScalingKind.pi, .ntk, .yarn].map { kind in
+    /// exactly as its scaling does; genes changed by mutation land on the grid. Fails only
+    /// when a base so large overflows NTK's (`RopeScaling.checkUsable`).
+    public func seeds() throws -> [(name: String, candidate: FactorCandidate)] {
+        try [RopeScalingKind.pi, .ntk, .yarn].map { kind in
             var s = RopeScaling(kind: kind, headDim: headDim, base: base, original: original)
             s.target = target
-            // Resolving a PI/NTK/YaRN scaling cannot fail; an empty list would only mean a bug.
-            let factors = (try? s.resolved(seq: target, style: style).factors) ?? []
+            let factors = try s.resolved(seq: target, style: style).factors
             return (kind.rawValue, FactorCandidate(factors: factors.map { min(max($0, 1), maxFactor) }))
         }
     }
