@@ -31,14 +31,14 @@ struct RopeScalingOptions: ParsableArguments {
 
     /// Checks the flags' ranges (exit 64, naming the flag) and reads the files they name (exit 65).
     static func request(kind: RopeScalingKind?, original: Int?, target: Int?, factors: String?, config: String?,
-                        nhat: Int?, attentionFactor: Double?) throws -> RopeScalingRequest {
+                        nhat: Int?, attentionFactor: Double?, search: Bool = false) throws -> RopeScalingRequest {
         for (flag, v) in [("--original", original), ("--target", target)] {
             if let v, !RopeScaling.lengths.contains(v) { throw EngineError.usage("\(flag) \(v) is out of range: 1…\(RopeScaling.lengths.upperBound)") }
         }
         if let n = nhat, !(0...RopeScaling.maxNhat).contains(n) { throw EngineError.usage("--nhat \(n) is out of range: 0…\(RopeScaling.maxNhat)") }
         if let a = attentionFactor, !(a > 0 && a.isFinite) { throw EngineError.usage("--attention-factor \(a) must be a positive number") }
         return try RopeScalingRequest(kind: kind, original: original, target: target, factorsFile: factors,
-                                      configFile: config, nhat: nhat, attentionFactor: attentionFactor)
+                                      configFile: config, nhat: nhat, attentionFactor: attentionFactor, search: search)
     }
 }
 

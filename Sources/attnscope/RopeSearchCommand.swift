@@ -16,9 +16,9 @@ struct RopeSearchCommand: ParsableCommand {
             """)
 
     @OptionGroup var setup: RunOptions
-    @Option(parsing: .unconditional, help: "L, the length the model was trained at (default 4096).") var original: Int?
-    @Option(parsing: .unconditional, help: "L', the length to search factors for (default: --seq).") var target: Int?
-    @Option(help: "A Hugging Face config.json giving the lengths and rope_theta.") var config: String?
+    @Option(parsing: .unconditional, help: "L, the length the model was trained at (default 4096, or --config's).") var original: Int?
+    @Option(parsing: .unconditional, help: "L', the length to search factors for (default: --config's extended length, else --seq).") var target: Int?
+    @Option(help: "A Hugging Face config.json giving rope_theta, the head dim and L (its rope scaling, if any, is not used).") var config: String?
     @Option(name: .customLong("attention-factor"), parsing: .unconditional, help: "Override LongRoPE's attention factor sqrt(1 + ln s / ln L).") var attentionFactor: Double?
     @Option(parsing: .unconditional, help: "Population size.") var population: Int?
     @Option(parsing: .unconditional, help: "Generations.") var generations: Int?
@@ -85,7 +85,7 @@ struct RopeSearchCommand: ParsableCommand {
         settings.seed = spec.seed
         try settings.validate()
         let request = try RopeScalingOptions.request(kind: .longrope, original: original, target: target, factors: nil,
-                                                     config: config, nhat: nil, attentionFactor: attentionFactor)
+                                                     config: config, nhat: nil, attentionFactor: attentionFactor, search: true)
         let inputs = try InputPreparation.prepare(spec)
         let space = try SearchSpace(request: request, headDim: inputs.headDim, base: spec.ropeBase,
                                     style: spec.ropeStyle, seq: inputs.seq)

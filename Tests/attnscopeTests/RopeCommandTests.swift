@@ -150,6 +150,37 @@ final class RopeCommandTests: XCTestCase {
         XCTAssertTrue(run.stdout.contains("local_fidelity"), run.stdout)
     }
 
+    /// Extending a plain model is the search's main use: a config without rope scaling gives
+    /// rope_theta, the head dim and L; L' is --target, else the config's extended length,
+    /// else --seq (the run's N). --original contradicts the config's L.
+    func testSearchExtendsAConfigWithoutRopeScaling() throws {
+        let plain = try temporaryFile("plain.json", #"{"head_dim": 8, "rope_theta": 500000.0, "max_position_embeddings": 256}"#)
+        let yarn = try temporaryFile("yarn.json", #"{"head_dim": 8, "max_position_embeddings": 256, "rope_scaling": {"type": "yarn", "factor": 4.0, "attention_factor": 1.5}}"#)
+        let quick = ["rope", "search", "--seq", "300", "--heads", "1", "--head-dim", "8", "--population", "4", "--generations", "1",
+                     "--mutations", "2", "--crossovers", "2", "--parents", "2", "--json"]
+        for (config, extra, target, theta) in [(plain, ["--target", "1024"], 1024, 500_000.0), (plain, [], 300, 500_000), (yarn, [], 1024, 10_000)] {
+            let r = try Attnscope.run(quick + ["--config", config] + extra)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let o = try r.json()
+            XCTAssertEqual(o["original_max_position_embeddings"] as? Int, 256, r.stdout)
+            XCTAssertEqual(o["max_position_embeddings"] as? Int, target, "\(config) \(extra)")
+            XCTAssertEqual(o["rope_theta"] as? Double, theta)
+            XCTAssertEqual((o["long_factor"] as? [Double])?.count, 4)
+            // LongRoPE's own attention factor, not the YaRN config's 1.5.
+            XCTAssertEqual(o["attention_factor"] as! Double, (1 + log(Double(target) / 256) / log(256)).squareRoot(), accuracy: 1e-12)
+        }
+        let original = try Attnscope.run(quick + ["--config", plain, "--original", "128"])
+        XCTAssertEqual(original.status, 64)
+        XCTAssertTrue(original.stderr.contains("config= gives the original length"), original.stderr)
+        let run = try Attnscope.run(["run", "--seq", "300", "--heads", "1", "--head-dim", "8", "--repeat", "1", "--warmup", "0", "--csv", "-",
+                                     "--method", "longrope:search=on,config=\(plain),population=4,generations=1,mutations=2,crossovers=2,parents=2"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let rows = run.stdout.split(whereSeparator: \.isNewline).map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let header = try XCTUnwrap(rows.first), row = try XCTUnwrap(rows.last)
+        XCTAssertEqual(row[try XCTUnwrap(header.firstIndex(of: "scaling"))], "longrope", run.stdout)
+        XCTAssertEqual(Double(row[try XCTUnwrap(header.firstIndex(of: "scale"))])!, 300.0 / 256, accuracy: 1e-9, run.stdout)
+    }
+
     /// The user's evaluator: the JSON on stdin, one number out. This one scores Σ(λ − 3)²,
     /// fails on n̂ ∈ {1, 2, 4}, and hangs on any other n̂ ≠ 0.
     static let evaluator = #"""

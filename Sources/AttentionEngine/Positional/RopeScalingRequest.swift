@@ -13,20 +13,26 @@ public struct RopeScalingRequest: Sendable, Equatable {
     public var nhat: Int?
     public var attentionFactor: Double?
 
+    /// `search`: the request is for a factor search, which takes only the model's shape,
+    /// `rope_theta` and trained length from a config, whatever its rope scaling (extending a
+    /// plain model is the search's main use), and its target from `target=` when given.
     public init(kind: RopeScalingKind? = nil, original: Int? = nil, target: Int? = nil, factorsFile: String? = nil,
-                configFile: String? = nil, nhat: Int? = nil, attentionFactor: Double? = nil) throws {
+                configFile: String? = nil, nhat: Int? = nil, attentionFactor: Double? = nil, search: Bool = false) throws {
         self.kind = kind
         self.original = original
         self.target = target
         self.nhat = nhat
         self.attentionFactor = attentionFactor
         if let configFile {
-            guard original == nil, target == nil else {
+            if search, original != nil {
+                throw EngineError.usage("config= gives the original length (original_max_position_embeddings, else max_position_embeddings); drop original=")
+            }
+            guard search || (original == nil && target == nil) else {
                 throw EngineError.usage("config= sets the original and target lengths (original_max_position_embeddings, max_position_embeddings); drop original= and target=")
             }
             guard factorsFile == nil else { throw EngineError.usage("give factors= or config=, not both (the config carries its own factors)") }
             let config = try ModelRopeConfig.load(configFile)
-            if let kind, kind != config.kind {
+            if !search, let kind, kind != config.kind {
                 throw EngineError.usage("scaling=\(kind.rawValue) contradicts \(configFile), whose rope scaling is \(config.kind.rawValue)")
             }
             self.config = config
@@ -40,19 +46,12 @@ public struct RopeScalingRequest: Sendable, Equatable {
         }
     }
 
-    /// The scaling this request names, or an error saying what is missing. `searched` stands
-    /// in for the factors when `search=on` provides them.
-    public func scaling(headDim: Int, base: Double, searched: LongRoPEFactors? = nil) throws -> RopeScaling {
+    /// The scaling this request names, or an error saying what is missing.
+    public func scaling(headDim: Int, base: Double) throws -> RopeScaling {
         var scaling: RopeScaling
-        if var config = try checkedConfig(headDim: headDim) {
-            // A search finds the long factors for the target; up to L the config's short ones stay.
-            if var found = searched {
-                found.short = found.short ?? config.factors?.short
-                config.factors = found
-            }
+        if let config = try checkedConfig(headDim: headDim) {
             scaling = config
         } else {
-            let factors = searched ?? self.factors
             guard let kind = kind ?? (factors != nil ? .longrope : nil) else {
                 throw EngineError.usage("say which scaling: scaling=pi|ntk|dynamic-ntk|yarn|longrope, factors=FILE, config=FILE or search=on")
             }
@@ -73,6 +72,19 @@ public struct RopeScalingRequest: Sendable, Equatable {
         }
         scaling.nhat = nhat ?? scaling.factors?.nhat ?? 0
         scaling.attentionFactor = attentionFactor ?? scaling.attentionFactor
+        return scaling
+    }
+
+    /// The LongRoPE scaling a search's best candidate stands for, with the lengths, base and
+    /// attention factor it was scored with; up to L a LongRoPE config's own short factors
+    /// still apply (otherwise standard RoPE). An `nhat=` key overrides the searched n̂.
+    public func scaling(searched best: FactorCandidate, in space: SearchSpace) -> RopeScaling {
+        var scaling = RopeScaling(kind: .longrope, headDim: space.headDim, base: space.base, original: space.original)
+        scaling.target = space.target
+        scaling.attentionFactor = space.attentionFactor
+        scaling.factors = LongRoPEFactors(long: best.factors, short: config?.factors?.short, nhat: best.nhat, source: "search")
+        scaling.source = config?.source
+        scaling.nhat = nhat ?? best.nhat
         return scaling
     }
 

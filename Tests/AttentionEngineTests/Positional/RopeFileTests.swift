@@ -67,11 +67,13 @@ final class RopeFileTests: XCTestCase {
     /// `search=on` with `config=` finds long factors for the target; up to the original
     /// length the model's own short factors still apply.
     func testASearchKeepsTheConfigsShortFactors() throws {
-        let request = try RopeScalingRequest(configFile: try RopeCheckValueTests.phi35Config())
-        let found = LongRoPEFactors(long: Array(repeating: 2, count: 48), source: "search")
-        let scaling = try request.scaling(headDim: 96, base: 10_000, searched: found)
-        XCTAssertEqual(scaling.factors?.long, found.long)
+        let request = try RopeScalingRequest(configFile: try RopeCheckValueTests.phi35Config(), search: true)
+        let space = try SearchSpace(request: request, headDim: 96, base: 10_000, style: .half, seq: 8192)
+        let found = FactorCandidate(factors: Array(repeating: 2, count: 48), nhat: 4)
+        let scaling = request.scaling(searched: found, in: space)
+        XCTAssertEqual(scaling.factors?.long, found.factors)
         XCTAssertEqual(scaling.factors?.short, try FactorFile.load(RopeCheckValueTests.phi35).short)
+        XCTAssertEqual([scaling.original, scaling.target, scaling.nhat], [4096, 131_072, 4])
     }
 
     func testDecreasingFactorsAreOnlyAWarning() throws {

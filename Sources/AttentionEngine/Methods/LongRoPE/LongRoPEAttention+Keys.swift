@@ -60,7 +60,7 @@ extension LongRoPEAttention {
         }
         request = try RopeScalingRequest(kind: kind ?? (searching ? .longrope : nil), original: original, target: target,
                                          factorsFile: factorsFile, configFile: configFile, nhat: nhat,
-                                         attentionFactor: attentionFactor)
+                                         attentionFactor: attentionFactor, search: searching)
         if !searching, request.config == nil, request.factors == nil, (kind ?? .longrope) == .longrope {
             throw usage("scaling=longrope needs factors=FILE, config=FILE or search=on (or pick scaling=pi|ntk|dynamic-ntk|yarn)")
         }

@@ -9,16 +9,17 @@ extension LongRoPEAttention {
     func prepare(_ inputs: AttentionInputs, context: RunContext) throws -> Preparation {
         let base = inputs.rope.base, d = inputs.headDim, n = inputs.seq
         var extras: [ResultExtra] = []
-        var searched: LongRoPEFactors?
+        let scaling: RopeScaling
         if let search {
             let start = DispatchTime.now().uptimeNanoseconds
             let result = try runSearch(search, inputs: inputs, context: context)
-            searched = LongRoPEFactors(long: result.best.factors, nhat: result.best.nhat, source: "search")
+            scaling = request.scaling(searched: result.best, in: result.space)
             extras += [ResultExtra("search_score", result.bestScore),
                        ResultExtra("search_dropped", Double(result.dropped)),
                        ResultExtra("search_ms", Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)]
+        } else {
+            scaling = try request.scaling(headDim: d, base: base)
         }
-        let scaling = try request.scaling(headDim: d, base: base, searched: searched)
         let rope = try scaling.resolved(seq: n, style: inputs.rope.style)
         let range = rope.range
         let window = LocalAttentionWindow(content: inputs, window: scaling.original, rowsPerHead: LongRoPEAttention.fidelityRowsPerHead,

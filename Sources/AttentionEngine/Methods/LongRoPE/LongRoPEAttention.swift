@@ -51,11 +51,12 @@ public struct LongRoPEAttention: AttentionMethod {
     }
 
     /// The scaling must resolve for the run's head dim, base and length (factor files and
-    /// configs are for one head dim); with `search=on` the factors come later, so only a
-    /// config's head dim and whether the proxy has content enough can be checked.
+    /// configs are for one head dim); with `search=on` the factors come later, so only the
+    /// search space (a config's head dim, a target above L) and whether the proxy has content
+    /// enough can be checked.
     public func check(_ shape: AttentionShape, causal: Bool, rope: RopeSettings) throws {
         if let search {
-            _ = try request.checkedConfig(headDim: shape.headDim)
+            _ = try SearchSpace(request: request, headDim: shape.headDim, base: rope.base, style: rope.style, seq: shape.seq)
             if case .proxy = search.objective { try ProxyObjective.check(seq: shape.seq) }
         } else {
             _ = try request.scaling(headDim: shape.headDim, base: rope.base).resolved(seq: shape.seq, style: rope.style)

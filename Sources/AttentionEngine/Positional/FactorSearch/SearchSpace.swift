@@ -24,7 +24,7 @@ public struct SearchSpace: Sendable, Equatable {
     public init(headDim: Int, base: Double, original: Int, target: Int, style: RopeSettings.Style = .half,
                 attentionFactor: Double? = nil) throws {
         guard target > original else {
-            throw EngineError.usage("the factor search needs a target length above the original one (target \(target), original \(original))")
+            throw EngineError.usage("the factor search needs a target length above the original one (target \(target), original \(original)): set it with target= (--target)")
         }
         guard headDim >= 4 else { throw EngineError.usage("the factor search needs a head dim of at least 4 (got \(headDim))") }
         self.headDim = headDim
@@ -87,15 +87,18 @@ public struct SearchSpace: Sendable, Equatable {
 }
 
 extension SearchSpace {
-    /// The space for a request on inputs of `headDim`/`base`/`style` and `seq` tokens: the
-    /// config's lengths and base when `config=` is given, else `original=` (4096) and
-    /// `target=` (default `seq`); the attention factor override carries over.
+    /// The space for a request on inputs of `headDim`/`base`/`style` and `seq` tokens. L is
+    /// the config's when `config=` is given (its rope scaling does not matter: a plain model
+    /// is what one extends), else `original=` (4096); L' is `target=`, else the config's
+    /// extended length when it has one, else `seq`; the base is the config's `rope_theta`
+    /// when given. The attention factor override carries over, as does a LongRoPE config's
+    /// stated one (another scaling's, e.g. YaRN's temperature, is not LongRoPE's).
     public init(request: RopeScalingRequest, headDim: Int, base: Double, style: RopeSettings.Style, seq: Int) throws {
         let config = try request.checkedConfig(headDim: headDim)
         try self.init(headDim: headDim, base: config?.base ?? base,
                       original: config?.original ?? request.original ?? RopeScaling.defaultOriginal,
-                      target: config?.target ?? request.target ?? seq, style: style,
-                      attentionFactor: request.attentionFactor ?? config?.attentionFactor)
+                      target: request.target ?? config?.target ?? seq, style: style,
+                      attentionFactor: request.attentionFactor ?? (config?.kind == .longrope ? config?.attentionFactor : nil))
     }
 }
 
