@@ -78,8 +78,9 @@ struct RopeShowCommand: ParsableCommand {
             out += "yarn ramp [\(g(r.low)), \(g(r.high))]\n"
         }
         var rows = [["pair", "factor", "inv_freq", "period", "turns_in_L", "ood"]]
+        let factors = rope.factors  // computed from all pairs on each access: once, not per row
         for i in rope.embedding.invFreq.indices {
-            rows.append([String(i), g(rope.factors[i]), String(format: "%.6e", rope.embedding.invFreq[i]), g(range.period(i)),
+            rows.append([String(i), g(factors[i]), String(format: "%.6e", rope.embedding.invFreq[i]), g(range.period(i)),
                          g(range.turnsInOriginal(i)), range.overshoot(i) > 0 ? "OOD" : ""])
         }
         let widths = rows[0].indices.map { c in rows.map { $0[c].count }.max() ?? 0 }

@@ -59,6 +59,23 @@ final class RopeCommandTests: XCTestCase {
         XCTAssertTrue(stated.stderr.contains("head dim 128 needs 64"), stated.stderr)
     }
 
+    /// --head-dim stops at 1024, so a file that would set d to more is refused, not shown
+    /// (2,000,001 factors took rope show over ten minutes and reported head_dim 4000002).
+    func testAFactorFileImpliesAtMostTheLargestHeadDim() throws {
+        func file(_ count: Int) throws -> String { try temporaryFile("f.json", "[" + Array(repeating: "1", count: count).joined(separator: ",") + "]") }
+        let tooLong = try file(513)
+        let r = try Attnscope.run(["rope", "show", "--factors", tooLong, "--json"])
+        XCTAssertEqual(r.status, 65, r.stdout.prefix(200) + "")
+        XCTAssertTrue(r.stderr.contains("factors \(tooLong): field '(top level)' has 513 entries, which implies head dim 1026 > 1024"), r.stderr)
+        let object = try temporaryFile("g.json", #"{"long_factor": [1, 1], "short_factor": ["# + Array(repeating: "1", count: 600).joined(separator: ",") + "]}")
+        let short = try Attnscope.run(["run", "--seq", "64", "--heads", "1", "--head-dim", "4", "--method", "longrope:factors=\(object)"])
+        XCTAssertEqual(short.status, 65)
+        XCTAssertTrue(short.stderr.contains("field 'short_factor' has 600 entries, which implies head dim 1200 > 1024"), short.stderr)
+        let largest = try Attnscope.run(["rope", "show", "--factors", try file(512), "--seq", "100"])
+        XCTAssertEqual(largest.status, 0, largest.stderr)
+        XCTAssertTrue(largest.stdout.contains("head_dim 1024") && largest.stdout.contains("\n 511  "), largest.stdout.suffix(300) + "")
+    }
+
     /// A factor large enough to make a period infinite (but its frequency, 1e-308, still
     /// above 0) is valid input: JSON gets null there (JSON has no infinity), not an internal error.
     func testAnInfinitePeriodIsNullInJSON() throws {

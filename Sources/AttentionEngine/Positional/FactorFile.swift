@@ -44,6 +44,12 @@ public enum FactorFile {
         } else {
             throw EngineError.data("\(source): expected a JSON list of factors or an object with 'long_factor', found \(JSONFieldReader.describe(root))")
         }
+        // One factor per rotary pair: a list longer than the largest head has pairs fits no
+        // input, and `rope show` would take its length as the head dim.
+        for (list, field) in [(factors.long, factors.longField), (factors.short, factors.shortField)] {
+            guard let count = list?.count, 2 * count > RunSpec.limits.headDim.upperBound else { continue }
+            throw reader.fail(field, "has \(count) entries, which implies head dim \(2 * count) > \(RunSpec.limits.headDim.upperBound)")
+        }
         var lists = [(factors.long, factors.longField)]
         if let short = factors.short, short != factors.long { lists.append((short, factors.shortField)) }
         factors.warnings = lists.compactMap { reader.monotonicityWarning($0, field: $1) }
