@@ -8,7 +8,8 @@ import Foundation
 /// `max_position_embeddings`, and the head dim from `head_dim` or `hidden_size /
 /// num_attention_heads`. The extension ratio s is `rope_scaling.factor` when given, else
 /// `max_position_embeddings / original_max_position_embeddings` (Phi-3's convention), so the
-/// attention factor never depends on the current sequence length. Anything it cannot
+/// attention factor never depends on the current sequence length; for LongRoPE a top-level
+/// `original_max_position_embeddings` makes s that ratio even with a factor, as in transformers. Anything it cannot
 /// honour (an unknown type, partial rotary, YaRN settings without a value) is an error
 /// (exit 65) naming the field.
 public enum ModelRopeConfig {
@@ -89,7 +90,10 @@ public enum ModelRopeConfig {
             guard let alpha = factor else { throw reader.fail(field("factor"), "is missing (dynamic NTK's α)") }
             scaling.dynamicAlpha = alpha
         case .longrope:
-            scaling.scale = factor ?? ratio ?? 1
+            // transformers' `_compute_longrope_parameters` (4.x) takes s = max / original over
+            // `factor` when original_max_position_embeddings is at the top level (Phi-3's way).
+            let topLevelRatio = originalEntry.field == "original_max_position_embeddings" ? ratio : nil
+            scaling.scale = topLevelRatio ?? factor ?? ratio ?? 1
             guard let long = try reader.positiveList(params["long_factor"], field: field("long_factor")) else {
                 throw reader.fail(field("long_factor"), "is missing")
             }

@@ -9,14 +9,16 @@ import XCTest
 final class RopeCheckValueTests: XCTestCase {
     static let phi35 = projectFile("presets/data/phi35_longrope_factors.json")
 
-    /// A Hugging Face config.json for Phi-3.5-mini's rotary settings, built from the shipped factors.
-    static func phi35Config() throws -> String {
+    /// A Hugging Face config.json for Phi-3.5-mini's rotary settings, built from the shipped
+    /// factors; `scaling` adds fields to its `rope_scaling`, `topLevel` replaces top-level ones.
+    static func phi35Config(scaling extra: [String: Any] = [:], topLevel: [String: Any] = [:]) throws -> String {
         let data = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: phi35))) as! [String: Any]
+        let scaling: [String: Any] = ["type": "longrope", "long_factor": data["long_factor"]!, "short_factor": data["short_factor"]!]
         let config: [String: Any] = [
             "hidden_size": 3072, "num_attention_heads": 32, "rope_theta": 10000.0,
             "original_max_position_embeddings": 4096, "max_position_embeddings": 131072,
-            "rope_scaling": ["type": "longrope", "long_factor": data["long_factor"]!, "short_factor": data["short_factor"]!],
-        ]
+            "rope_scaling": scaling.merging(extra) { $1 },
+        ].merging(topLevel) { $1 }
         let text = String(decoding: try JSONSerialization.data(withJSONObject: config), as: UTF8.self)
         return try temporaryFile("config.json", text)
     }
@@ -34,6 +36,20 @@ final class RopeCheckValueTests: XCTestCase {
         for seq in [131_072, 8192, 4097, 100] {
             XCTAssertEqual(try scaling.resolved(seq: seq, style: .half).embedding.attentionFactor, 1.1902380714, accuracy: 1e-10, "N = \(seq)")
         }
+    }
+
+    /// transformers' `_compute_longrope_parameters` (4.x): a top-level
+    /// original_max_position_embeddings (Phi-3's convention) makes s = max / original even
+    /// when rope_scaling.factor is given; without it, the factor is s.
+    func testATopLevelOriginalLengthOverridesTheLongRoPEFactor() throws {
+        let stated = try ModelRopeConfig.load(try Self.phi35Config(scaling: ["factor": 8.0]))
+        XCTAssertEqual(stated.scale, 32)
+        XCTAssertEqual(try stated.resolved(seq: 131_072, style: .half).embedding.attentionFactor, 1.1902380714, accuracy: 1e-10)
+        let inScaling = try ModelRopeConfig.load(try Self.phi35Config(scaling: ["factor": 8.0, "original_max_position_embeddings": 4096],
+                                                                      topLevel: ["original_max_position_embeddings": NSNull()]))
+        XCTAssertEqual(inScaling.scale, 8)
+        XCTAssertEqual(try inScaling.resolved(seq: 131_072, style: .half).embedding.attentionFactor,
+                       (1 + log(8.0) / log(4096.0)).squareRoot(), accuracy: 1e-12)
     }
 
     func testPhi35LongAndShortInvFreq() throws {
