@@ -4,7 +4,7 @@ import Synchronization
 import TestSupport
 import XCTest
 
-/// The evolutionary search behaves like LongRoPE's: monotonic grid factors, seeded from
+/// The evolutionary search behaves like LongRoPE's: monotonic factors on a 0.01 grid (or a seed's), seeded from
 /// PI/NTK/YaRN, beating all three under the proxy with nothing out of distribution.
 final class FactorSearchTests: XCTestCase {
     /// d = 32, trained at 256, searched for 4096 (s = 16) on 1024 tokens of random content.
@@ -37,6 +37,11 @@ final class FactorSearchTests: XCTestCase {
         XCTAssertLessThanOrEqual(result.best.factors[0], 1.1, "fastest pair kept near 1")
         XCTAssertGreaterThanOrEqual(result.best.factors.last!, space.scale, "slowest pair interpolated by at least s")
         XCTAssertTrue(result.best.factors.allSatisfy { $0 >= 1 && $0 <= space.maxFactor })
+        // As the README says: each factor is a 0.01 grid value or, inherited whole, a seed's exact one.
+        for (i, f) in result.best.factors.enumerated() {
+            let onGrid = abs(f * 100 - (f * 100).rounded()) < 1e-9
+            XCTAssertTrue(onGrid || result.seeds.contains { $0.candidate.factors[i] == f }, "pair \(i): \(f)")
+        }
         // One event per seed, then generations 0 … 12 with a non-increasing best.
         let generations = recorder.events.compactMap { if case .generation(let g) = $0 { return g } else { return nil } }
         XCTAssertEqual(generations.map(\.index), Array(0...12))

@@ -3,8 +3,9 @@ import Foundation
 /// What LongRoPE searches over, for one model shape and one target length (paper §3.2,
 /// Table 4):
 ///
-/// - a factor λ_i per rotary pair on a 0.01 grid in [1, 1.25·s], s = L'/L, non-decreasing
-///   over pairs (slower pairs are interpolated at least as much as faster ones);
+/// - a factor λ_i per rotary pair in [1, 1.25·s], s = L'/L, non-decreasing over pairs
+///   (slower pairs are interpolated at least as much as faster ones), new values drawn from
+///   a 0.01 grid (the seeds' exact factors, off the grid, can be inherited: see `seeds()`);
 /// - n̂ ∈ {0, 1, 2, 4, 8, 12, 16, 20, 24, 28, 32, 64, 128, 256}, the leading positions that
 ///   keep standard RoPE;
 /// - the attention factor is not searched: LongRoPE's sqrt(1 + ln s / ln L) unless overridden.
