@@ -42,11 +42,10 @@ struct RopeSearchCommand: ParsableCommand {
             let choice = try ObjectiveChoice(parsing: objective, what: "--objective")
             let objective = try choice.objective(space: space, content: inputs, timeout: timeout, threads: threads,
                                              rowsPerHead: fidelityRows, oodWeight: oodWeight)
-            let compared = try compare.map { path -> (name: String, candidate: FactorCandidate) in
+            let compared = try zip(compare, RopeSearchCommand.names(compared: compare)).map { path, name -> (name: String, candidate: FactorCandidate) in
                 let f = try FactorFile.load(path)
                 try f.check(headDim: space.headDim)
                 printWarnings(f.warnings)
-                let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
                 return (name, FactorCandidate(factors: f.factors(seq: space.target, original: space.original).values, nhat: f.nhat ?? 0))
             }
             let cancellation = CancellationFlag()
@@ -90,6 +89,17 @@ struct RopeSearchCommand: ParsableCommand {
         let space = try SearchSpace(request: request, headDim: inputs.headDim, base: spec.ropeBase,
                                     style: spec.ropeStyle, seq: inputs.seq)
         return (space, settings, inputs, spec.threads)
+    }
+
+    /// What the summary and the JSON's `compared` call each `--compare` file: its name without
+    /// the extension, or, when two files share that name (`a/x.json`, `b/x.json`), every
+    /// path as given, so no score is lost. A path given twice is refused (exit 64).
+    static func names(compared paths: [String]) throws -> [String] {
+        if let twice = paths.enumerated().first(where: { i, p in paths[..<i].contains(p) })?.element {
+            throw EngineError.usage("--compare \(twice) is given twice")
+        }
+        let stems = paths.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent }
+        return Set(stems).count == stems.count ? stems : paths
     }
 
     /// Progress on stderr: seeds, one line per generation, dropped candidates.

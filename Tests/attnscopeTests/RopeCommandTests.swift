@@ -198,6 +198,22 @@ final class RopeCommandTests: XCTestCase {
         XCTAssertEqual(Double(row[try XCTUnwrap(header.firstIndex(of: "scale"))])!, 300.0 / 256, accuracy: 1e-9, run.stdout)
     }
 
+    /// Two compared files with one name keep both scores, under the paths as given; the same
+    /// path twice is a usage error.
+    func testComparedFilesSharingANameKeepBothScores() throws {
+        let a = try temporaryFile("x.json", "[1, 1, 1, 1]"), b = try temporaryFile("x.json", "[1, 1.5, 2, 3]")
+        let search = ["rope", "search", "--seq", "300", "--heads", "1", "--head-dim", "8", "--original", "100", "--target", "400",
+                      "--population", "4", "--generations", "1", "--mutations", "2", "--crossovers", "2", "--parents", "2"]
+        let r = try Attnscope.run(search + ["--compare", a, "--compare", b, "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let compared = try XCTUnwrap(try r.json()["compared"] as? [String: Double], r.stdout)
+        XCTAssertEqual(Set(compared.keys), [a, b])
+        XCTAssertNotEqual(compared[a], compared[b])
+        let twice = try Attnscope.run(search + ["--compare", a, "--compare", a])
+        XCTAssertEqual(twice.status, 64)
+        XCTAssertTrue(twice.stderr.contains("--compare \(a) is given twice"), twice.stderr)
+    }
+
     /// The user's evaluator: the JSON on stdin, one number out. This one scores Σ(λ − 3)²,
     /// fails on n̂ ∈ {1, 2, 4}, and hangs on any other n̂ ≠ 0.
     static let evaluator = #"""

@@ -14,7 +14,8 @@ public struct FactorSearchResult: Sendable {
     public var dropped: Int
 
     /// The best factors as a factors file (`factors=` reads `long_factor` and `nhat`; the rest
-    /// records how they were found). `compared` adds other factor sets scored the same way.
+    /// records how they were found). `compared` adds other factor sets scored the same way,
+    /// under distinct names (`rope search` makes them so).
     public func json(compared: [(name: String, score: Double?)] = []) throws -> Data {
         func value(_ x: Double?) -> Any { x.map { $0.isFinite ? $0 as Any : NSNull() } ?? NSNull() }
         var object = space.factorsFileFields(for: best)
