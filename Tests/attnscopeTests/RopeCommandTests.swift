@@ -57,6 +57,11 @@ final class RopeCommandTests: XCTestCase {
         let stated = try Attnscope.run(["rope", "show", "--factors", phi35, "--head-dim", "128", "--seq", "131072"])
         XCTAssertEqual(stated.status, 65, "an explicit --head-dim still wins and is checked")
         XCTAssertTrue(stated.stderr.contains("head dim 128 needs 64"), stated.stderr)
+        // d comes from the long list; a short list of another length is not blamed alone.
+        let uneven = try temporaryFile("uneven.json", #"{"long_factor": [1, 2, 3], "short_factor": [1, 1, 1, 1]}"#)
+        let r2 = try Attnscope.run(["rope", "show", "--factors", uneven])
+        XCTAssertEqual(r2.status, 65)
+        XCTAssertTrue(r2.stderr.contains("fields 'long_factor' (3 entries) and 'short_factor' (4 entries) differ in length"), r2.stderr)
     }
 
     /// --head-dim stops at 1024, so a file that would set d to more is refused, not shown

@@ -59,8 +59,14 @@ final class RopeFileTests: XCTestCase {
                         naming: ["'original_max_position_embeddings'", "whole number"])
         assertDataError(try factors(#"{"long_factor": [1, 2], "attention_factor": 0}"#), naming: ["'attention_factor' = 0.0 must be positive"])
         assertDataError(try factors(#"[true, 1]"#), naming: ["(top level)[0]", "not a number"])
-        let wrongLength = try factors(#"{"long_factor": [1, 2, 3], "short_factor": [1, 1, 1, 1]}"#)
+        let wrongLength = try factors(#"{"long_factor": [1, 2, 3], "short_factor": [1, 1, 1]}"#)
         assertDataError(try wrongLength.check(headDim: 8), naming: ["'long_factor' has 3 entries", "head dim 8 needs 4"])
+        // Lists of two lengths are reported as such, whichever the head dim matches.
+        let mismatched = try factors(#"{"long_factor": [1, 2, 3], "short_factor": [1, 1, 1, 1]}"#)
+        for d in [6, 8] {
+            assertDataError(try mismatched.check(headDim: d),
+                            naming: ["fields 'long_factor' (3 entries) and 'short_factor' (4 entries) differ in length"], startingWith: "factors f.json: ")
+        }
         assertDataError(try FactorFile.load("/nonexistent/f.json"), naming: ["factors /nonexistent/f.json", "no such file"])
     }
 

@@ -54,8 +54,14 @@ public struct LongRoPEFactors: Sendable, Equatable {
         return (short ?? [Double](repeating: 1, count: long.count), "short")
     }
 
-    /// Checks every list has one factor per rotary pair of a `headDim` head.
+    /// Checks every list has one factor per rotary pair of a `headDim` head. Lists of two
+    /// lengths are reported as such first: whichever the head dim was taken from, the other
+    /// would be blamed alone.
     public func check(headDim: Int) throws {
+        if let short, short.count != long.count {
+            throw EngineError.data("\(source): fields '\(longField)' (\(long.count) entries) and '\(shortField)' (\(short.count) entries) "
+                + "differ in length; each needs one factor per rotary pair")
+        }
         for (field, list) in [(longField, long), (shortField, short)] {
             guard let list, list.count != headDim / 2 else { continue }
             throw EngineError.data("\(source): field '\(field)' has \(list.count) entries; head dim \(headDim) needs \(headDim / 2) (one per rotary pair)")
