@@ -34,16 +34,25 @@ struct RunCommand: ParsableCommand {
             for f in files { try AtomicFile.checkDestination(f.path) }
             let reads = spec.filesRead + (try options.presetFile().map { [(what: "the preset", path: $0)] } ?? [])
             try OutputDirectory.checkDistinct(files: files, labels: spec.methods.map(\.label), outputs: saveOutputs, maps: saveMaps, reads: reads)
-            for dir in [saveOutputs, saveMaps].compactMap({ $0 }) { try OutputDirectory.create(dir) }
-            if exportConfig != nil { try PatternConfig.checkExportable(spec.methods) }
-            // Read before the run, as the inputs are: saved outputs keep Q's layout.
-            let matrices = saveOutputs != nil ? try InputPreparation.outputsAreMatrices(spec) : false
+            // Made before the run so one that cannot be is found first; removed again if the
+            // run is refused or fails, as nothing is written into them until it is done.
+            var made: [String] = []
             let cancellation = CancellationFlag()
             let interrupt = InterruptHandler { cancellation.cancel() }
             defer { interrupt.restore() }
             let progress = ProgressLine(enabled: isatty(STDERR_FILENO) == 1)
-            let result = try ComparisonRunner(spec: spec, keepOutputs: saveOutputs != nil)
-                .run(cancellation: cancellation) { progress.show($0) }
+            let result: ComparisonReport, matrices: Bool
+            do {
+                for dir in [saveOutputs, saveMaps].compactMap({ $0 }) { made += try OutputDirectory.create(dir) }
+                if exportConfig != nil { try PatternConfig.checkExportable(spec.methods) }
+                // Read before the run, as the inputs are: saved outputs keep Q's layout.
+                matrices = saveOutputs != nil ? try InputPreparation.outputsAreMatrices(spec) : false
+                result = try ComparisonRunner(spec: spec, keepOutputs: saveOutputs != nil)
+                    .run(cancellation: cancellation) { progress.show($0) }
+            } catch {
+                OutputDirectory.remove(made)
+                throw error
+            }
             progress.clear()
             try write(result, outputsAsMatrices: matrices)
         } catch {
@@ -80,11 +89,29 @@ struct RunCommand: ParsableCommand {
 }
 
 enum OutputDirectory {
-    static func create(_ dir: String) throws {
-        do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
-            throw EngineError.usage("cannot create directory \(dir): \(error.localizedDescription)")
+    /// Creates `dir` and any missing parents and checks it can be written; returns the
+    /// directories it made, deepest first, for `remove`.
+    static func create(_ dir: String) throws -> [String] {
+        var missing: [String] = []
+        var url = URL(fileURLWithPath: dir).standardizedFileURL
+        while url.path != "/", !FileManager.default.fileExists(atPath: url.path) {
+            missing.append(url.path)
+            url.deleteLastPathComponent()
         }
-        try AtomicFile.checkWritable(directory: dir, for: dir)
+        do {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            try AtomicFile.checkWritable(directory: dir, for: dir)
+        } catch {
+            remove(missing)
+            throw (error as? EngineError) ?? .usage("cannot create directory \(dir): \(error.localizedDescription)")
+        }
+        return missing
+    }
+
+    /// Removes directories `create` made, each only if still empty (rmdir), so a run that
+    /// ends before writing leaves none behind and never takes anything else with them.
+    static func remove(_ made: [String]) {
+        for dir in made { rmdir(dir) }
     }
 
     /// Refuses two of a run's files that are one file, before the run rather than one

@@ -156,7 +156,14 @@ final class ExitCodeTests: XCTestCase {
         let dir = try temporaryDirectory()
         try assertFails(["run", "--inputs", dir + "/nope", "--csv", dir + "/r.csv", "--json", dir + "/r.json"], status: 65, mentions: "nope")
         try assertFails(small + ["--csv", dir + "/missing/r.csv"], status: 64, mentions: "does not exist")
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), [])
+        // A variant refused for the run's shape: the output directories (and their parents) it
+        // would have made are not left behind; one that already existed stays.
+        let factors = try temporaryFile("f.json", "[1, 2, 3]")
+        try FileManager.default.createDirectory(atPath: dir + "/kept", withIntermediateDirectories: false)
+        try assertFails(small + ["--method", "longrope:factors=\(factors)", "--save-outputs", dir + "/out/a/b", "--save-maps", dir + "/kept/maps"],
+                        status: 65, mentions: "head dim 16 needs 8")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["kept"])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir + "/kept"), [])
     }
 
     /// Every destination that cannot be written is refused before the run (nothing on
