@@ -45,6 +45,8 @@ struct RopeSearchCommand: ParsableCommand {
             let compared = try zip(compare, RopeSearchCommand.names(compared: compare)).map { path, name -> (name: String, candidate: FactorCandidate) in
                 let f = try FactorFile.load(path)
                 try f.check(headDim: space.headDim)
+                // Refuses factors that overflow a frequency at the target (exit 65), which would score NaN.
+                _ = try space.scaling(f).resolved(seq: space.target, style: space.style)
                 printWarnings(f.warnings)
                 return (name, FactorCandidate(factors: f.factors(seq: space.target, original: space.original).values, nhat: f.nhat ?? 0))
             }

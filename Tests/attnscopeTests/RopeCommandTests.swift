@@ -219,6 +219,16 @@ final class RopeCommandTests: XCTestCase {
         XCTAssertTrue(twice.stderr.contains("--compare \(a) is given twice"), twice.stderr)
     }
 
+    /// Compared factors that overflow a frequency would score NaN: refused as `run` refuses them.
+    func testComparedFactorsThatOverflowAFrequencyExit65() throws {
+        let tiny = try temporaryFile("tiny.json", "[1e-320, 1e-320, 1e-320, 1e-320]")
+        let r = try Attnscope.run(["rope", "search", "--seq", "300", "--heads", "1", "--head-dim", "8", "--original", "100", "--target", "400",
+                                   "--generations", "1", "--compare", tiny])
+        XCTAssertEqual(r.status, 65, r.stdout)
+        XCTAssertTrue(r.stderr.contains("factors \(tiny): field '(top level)[0]' = 1e-320 makes pair 0's inverse frequency inf"), r.stderr)
+        XCTAssertFalse(r.stderr.contains("generation"), "refused before searching: \(r.stderr)")
+    }
+
     /// The user's evaluator: the JSON on stdin, one number out. This one scores Σ(λ − 3)²,
     /// fails on n̂ ∈ {1, 2, 4}, and hangs on any other n̂ ≠ 0.
     static let evaluator = #"""

@@ -79,10 +79,7 @@ public struct RopeScalingRequest: Sendable, Equatable {
     /// attention factor it was scored with; up to L a LongRoPE config's own short factors
     /// still apply (otherwise standard RoPE). An `nhat=` key overrides the searched n̂.
     public func scaling(searched best: FactorCandidate, in space: SearchSpace) -> RopeScaling {
-        var scaling = RopeScaling(kind: .longrope, headDim: space.headDim, base: space.base, original: space.original)
-        scaling.target = space.target
-        scaling.attentionFactor = space.attentionFactor
-        scaling.factors = LongRoPEFactors(long: best.factors, short: config?.factors?.short, nhat: best.nhat, source: "search")
+        var scaling = space.scaling(LongRoPEFactors(long: best.factors, short: config?.factors?.short, nhat: best.nhat, source: "search"))
         scaling.source = config?.source
         scaling.nhat = nhat ?? best.nhat
         return scaling

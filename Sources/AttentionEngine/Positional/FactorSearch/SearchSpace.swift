@@ -51,6 +51,17 @@ public struct SearchSpace: Sendable, Equatable {
                         prefixPositions: c.nhat, prefixInvFreq: c.nhat > 0 ? standardInvFreq : [])
     }
 
+    /// The LongRoPE scaling `factors` stand for in this space: its lengths, base and
+    /// attention factor (n̂ is the factors').
+    public func scaling(_ factors: LongRoPEFactors) -> RopeScaling {
+        var scaling = RopeScaling(kind: .longrope, headDim: headDim, base: base, original: original)
+        scaling.target = target
+        scaling.attentionFactor = attentionFactor
+        scaling.factors = factors
+        scaling.nhat = factors.nhat ?? 0
+        return scaling
+    }
+
     /// A candidate as the fields of a factors file: `long_factor` and `nhat` (what `factors=`
     /// reads) with the shape and lengths they are for. An evaluator command reads exactly
     /// this on stdin; the search's result JSON adds its score and curve.
