@@ -5,7 +5,10 @@ import XCTest
 /// `attnscope run --export-config FILE` writes the patterns `minference:pattern=auto` found in
 /// MInference's format, and `config=FILE` runs them back; misuse exits 64, bad files 65.
 final class ExportConfigTests: XCTestCase {
-    func attnscope(_ args: [String]) throws -> Attnscope.Result { try Attnscope.run(args) }
+    /// Runs in a fresh directory of its own, so a stray relative output never lands in the checkout.
+    func attnscope(_ args: [String], in directory: String? = nil) throws -> Attnscope.Result {
+        try Attnscope.run(args, directory: directory ?? temporaryDirectory())
+    }
 
     let shape = ["run", "--seq", "400", "--heads", "3", "--kv-heads", "1", "--head-dim", "32", "--repeat", "1", "--warmup", "0", "--threads", "2"]
 
@@ -45,18 +48,19 @@ final class ExportConfigTests: XCTestCase {
     }
 
     func testExportToStdoutPrintsOnlyTheConfig() throws {
-        let r = try attnscope(shape + ["--method", "minference:pattern=auto,block=16", "--export-config", "-"])
+        let dir = try temporaryDirectory()
+        let r = try attnscope(shape + ["--method", "minference:pattern=auto,block=16", "--export-config", "-"], in: dir)
         XCTAssertEqual(r.status, 0, r.stderr)
         let layers = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: [Any]]], r.stdout)
         XCTAssertEqual(Set(layers.first?.keys.map { $0 } ?? []), ["0", "1", "2"])
-        XCTAssertFalse(FileManager.default.fileExists(atPath: FileManager.default.currentDirectoryPath + "/-"), "no file named -")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/-"), "no file named -")
         let both = try attnscope(shape + ["--method", "minference:pattern=auto", "--export-config", "-", "--json", "-"])
         XCTAssertEqual(both.status, 64)
         XCTAssertTrue(both.stderr.contains("--json and --export-config both write to stdout"), both.stderr)
     }
 
     func testExportWithoutSearchIsUsageError() throws {
-        let r = try attnscope(shape + ["--method", "minference", "--export-config", NSTemporaryDirectory() + "x.json"])
+        let r = try attnscope(shape + ["--method", "minference", "--export-config", try temporaryDirectory() + "/x.json"])
         XCTAssertEqual(r.status, 64)
         XCTAssertTrue(r.stderr.contains("--export-config"), r.stderr)
     }
