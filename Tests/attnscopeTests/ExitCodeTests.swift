@@ -166,6 +166,30 @@ final class ExitCodeTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir + "/kept"), [])
     }
 
+    /// Ctrl-C during a run exits 130 and writes nothing: an existing CSV keeps its contents,
+    /// no temporary file or output directory is left behind.
+    func testInterruptedRunExits130AndWritesNothing() throws {
+        let dir = try temporaryDirectory()
+        try Data("old,contents\r\n".utf8).write(to: URL(fileURLWithPath: dir + "/r.csv"))
+        let p = Process()
+        p.executableURL = Attnscope.url
+        p.arguments = ["run", "--seq", "65536", "--heads", "1", "--head-dim", "64", "--method", "dense", "--repeat", "3",
+                       "--csv", dir + "/r.csv", "--save-outputs", dir + "/out"]
+        (p.standardInput, p.standardOutput, p.standardError) = (FileHandle.nullDevice, FileHandle.nullDevice, FileHandle.nullDevice)
+        try p.run()
+        defer { if p.isRunning { p.terminate() } }
+        usleep(1_500_000)
+        XCTAssertTrue(p.isRunning, "the run should still be going after 1.5 s")
+        kill(p.processIdentifier, SIGINT)
+        let deadline = Date().addingTimeInterval(30)
+        while p.isRunning && Date() < deadline { usleep(20_000) }
+        XCTAssertFalse(p.isRunning, "the run did not stop within 30 s of Ctrl-C")
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 130)
+        XCTAssertEqual(try String(contentsOfFile: dir + "/r.csv", encoding: .utf8), "old,contents\r\n")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["r.csv"])
+    }
+
     /// Every destination that cannot be written is refused before the run (nothing on
     /// stdout: no table, so nothing ran), not after it with the results lost.
     func testBadDestinationsAreRefusedBeforeTheRun() throws {
