@@ -18,24 +18,32 @@ final class BenchCommandTests: XCTestCase {
         return Dictionary(uniqueKeysWithValues: zip(header, cells))
     }
 
-    /// A directory with an (unused) bench_peers.py and a stand-in `python` that records its
-    /// arguments and prints `row` under bench_peers.py's CSV header, exiting with `status`.
-    func fakePeer(row: String, status: Int = 0) throws -> (dir: String, python: String, argsFile: String) {
+    static let peerHeader = "peer,seq,head_dim,heads,causal,median_ms,gflops,max_rel_err,check,min_ms,reps,threads,other_cpu,cores"
+
+    /// A directory with an (unused) bench_peers.py and a stand-in `python` that answers the
+    /// interpreter check (`-c …`) and otherwise runs the shell `body` made for that directory.
+    func standInPeer(_ body: (_ dir: String) -> String) throws -> (dir: String, python: String) {
         let dir = try temporaryDirectory()
         try Data().write(to: URL(fileURLWithPath: dir + "/bench_peers.py"))
-        let python = dir + "/python", argsFile = dir + "/args.txt"
-        let script = """
-            #!/bin/sh
-            [ "$1" = "-c" ] && exit 0
-            echo "$@" > '\(argsFile)'
-            echo "peer,seq,head_dim,heads,causal,median_ms,gflops,max_rel_err,check,min_ms,reps,threads,other_cpu,cores"
+        let python = dir + "/python"
+        try Data("#!/bin/sh\n[ \"$1\" = \"-c\" ] && exit 0\n\(body(dir))\n".utf8).write(to: URL(fileURLWithPath: python))
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: python)
+        return (dir, python)
+    }
+
+    /// A stand-in peer that records its arguments and prints `row` under bench_peers.py's CSV
+    /// header, exiting with `status`.
+    func fakePeer(row: String, status: Int = 0) throws -> (dir: String, python: String, argsFile: String) {
+        let peer = try standInPeer { dir in
+            """
+            echo "$@" > '\(dir)/args.txt'
+            echo "\(Self.peerHeader)"
             echo "\(row)"
             [ \(status) -ne 0 ] && echo "peer crashed" >&2
             exit \(status)
             """
-        try Data(script.utf8).write(to: URL(fileURLWithPath: python))
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: python)
-        return (dir, python, argsFile)
+        }
+        return (peer.dir, peer.python, peer.dir + "/args.txt")
     }
 
     func testBadFlagsAreUsageErrors() throws {
@@ -131,20 +139,16 @@ final class BenchCommandTests: XCTestCase {
     /// Ctrl-C while the peer is timed stops the peer and the worker it started: the peer runs
     /// in a process group of its own, which a terminal's Ctrl-C does not reach.
     func testInterruptStopsThePeerAndItsWorker() throws {
-        let dir = try temporaryDirectory()
-        try Data().write(to: URL(fileURLWithPath: dir + "/bench_peers.py"))
-        let python = dir + "/python", workerPID = dir + "/worker.pid"
         // The probe answers; the timing starts a worker (as bench_peers.py does) and waits for it.
-        let script = """
-            #!/bin/sh
-            [ "$1" = "-c" ] && exit 0
-            if [ -e '\(dir)/probed' ]; then sleep 300 & echo $! > '\(workerPID).new'; mv '\(workerPID).new' '\(workerPID)'; wait; exit 1; fi
+        let (dir, python) = try standInPeer { dir in
+            """
+            if [ -e '\(dir)/probed' ]; then sleep 300 & echo $! > '\(dir)/worker.new'; mv '\(dir)/worker.new' '\(dir)/worker.pid'; wait; exit 1; fi
             touch '\(dir)/probed'
-            echo "peer,seq,head_dim,heads,causal,median_ms,gflops,max_rel_err,check,min_ms,reps,threads,other_cpu,cores"
+            echo "\(Self.peerHeader)"
             echo "numpy,100,16,2,1,50.0,0.01,1.5e-07,PASS,49.0,3,2,0.10,1.95"
             """
-        try Data(script.utf8).write(to: URL(fileURLWithPath: python))
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: python)
+        }
+        let workerPID = dir + "/worker.pid"
         let p = Process()
         p.executableURL = Attnscope.url
         p.arguments = tiny + ["--skip-single-thread", "--peers-dir", dir, "--python", python]
