@@ -157,17 +157,35 @@ final class WidgetFrameTests: XCTestCase {
     /// Packing the help into columns keeps a scope that fits in one column whole, and each
     /// binding's wrapped text and a header with its first binding together; the gap line at a
     /// column's top is dropped: each column is whole blocks, in order, and together every block.
+    /// A scope's lines are what the same width gives with room for every scope in one block
+    /// (its header, then each of its keymap bindings in order); a scope too tall for a column is cut only between bindings, into blocks that
+    /// each fit, and loses no line.
     func testHelpColumnsNeverSplitABinding() {
         let help = HelpOverlay()
         func text(_ lines: some Sequence<HelpOverlay.Line>) -> [String] { lines.map { "\($0.keys)|\($0.text)|\($0.header)" } }
+        var splitScopes = 0
         for (textWidth, height) in [(20, 19), (34, 38), (80, 7), (40, 12)] {
             let blocks = help.blocks(textWidth: textWidth, height: height), gap = text([("", "", true)])
-            let flat = blocks.flatMap { $0 }
+            let unsplit = help.blocks(textWidth: textWidth, height: 10_000)
             for scope in KeyScope.allCases {
-                let start = flat.firstIndex { $0.header && $0.keys == scope.rawValue }!
-                let lines = (flat[(start + 1)...].firstIndex { $0.header } ?? flat.count) - start
-                let block = blocks.first { $0[0].header && $0[0].keys == scope.rawValue }!
-                XCTAssertEqual(block.count, lines <= height ? lines : block.count, "\(scope.rawValue) fits in \(height) lines: one block")
+                let context = "\(scope.rawValue) at width \(textWidth), height \(height)"
+                let whole = unsplit.first { $0[0].header && $0[0].keys == scope.rawValue }!
+                XCTAssertTrue(whole.dropFirst().allSatisfy { !$0.header }, "\(context): one block holds the whole scope")
+                XCTAssertEqual(whole.dropFirst().map(\.keys).filter { !$0.isEmpty }, Keymap.bindings(in: scope).map(\.keyNames), context)
+                let first = blocks.firstIndex { $0[0].header && $0[0].keys == scope.rawValue }!
+                let end = blocks[(first + 1)...].firstIndex { $0[0].header } ?? blocks.count
+                let scopeBlocks = Array(blocks[first..<end])
+                if whole.count <= height {
+                    XCTAssertEqual(scopeBlocks.map(text), [text(whole)], "\(context): fits, so one block")
+                    continue
+                }
+                splitScopes += 1
+                for block in scopeBlocks { XCTAssertLessThanOrEqual(block.count, height, "\(context): a block is taller than a column") }
+                XCTAssertGreaterThan(scopeBlocks[0].count, 1, "\(context): the header keeps its first binding")
+                for block in scopeBlocks.dropFirst() {
+                    XCTAssertTrue(!block[0].header && !block[0].keys.isEmpty, "\(context): a block starts inside a binding: \(text(block.prefix(1)))")
+                }
+                XCTAssertEqual(text(scopeBlocks.joined()), text(whole), "\(context): the blocks joined are the scope's lines")
             }
             let columns = HelpOverlay.columns(of: blocks, height: height)
             var b = 0
@@ -184,5 +202,6 @@ final class WidgetFrameTests: XCTestCase {
             }
             XCTAssertEqual(b, blocks.count, "every block is placed")
         }
+        XCTAssertGreaterThan(splitScopes, 0, "some scope is taller than a column, so splitting is tested")
     }
 }
