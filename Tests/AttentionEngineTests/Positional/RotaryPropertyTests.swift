@@ -3,9 +3,9 @@ import Foundation
 import TestSupport
 import XCTest
 
-/// Rotation is correct: norms are kept (times the attention factor), q·k after rotation
-/// depends only on the position difference, n̂ keeps the standard rotation, and LongRoPE at
-/// factor 1 is standard RoPE to float32 rounding.
+/// Rotation is correct: it is the closed-form rotation (`ClosedFormRope`), norms are kept
+/// (times the attention factor), q·k after rotation depends only on the position difference,
+/// n̂ keeps the standard rotation, and LongRoPE at factor 1 is standard RoPE to float32 rounding.
 final class RotaryPropertyTests: XCTestCase {
     func randomRow(_ d: Int, stream: UInt64) -> [Float] {
         var rng = SeededGenerator(seed: 11, stream: stream)
@@ -27,6 +27,63 @@ final class RotaryPropertyTests: XCTestCase {
             yarn.target = 8192
             return [RotaryEmbedding(standard: RopeSettings(mode: .standard, base: 10_000, style: style), headDim: d),
                     try yarn.resolved(seq: 8192, style: style).embedding]
+        }
+    }
+
+    /// The largest |got − expected| of a rotated row and the dimension it is in.
+    func worst(_ got: ArraySlice<Float>, _ expected: [Double]) -> (error: Double, dim: Int) {
+        zip(got, expected).enumerated().map { (abs(Double($1.0) - $1.1), $0) }.max { $0.0 < $1.0 }!
+    }
+
+    /// `rotate` on a block of rows against the rotation written out: every pair, both
+    /// pairings, odd and even head dims, blocks starting at position 0, around n̂, and far out;
+    /// for standard RoPE and for LongRoPE factors as the scaling resolves them
+    /// (θ_i = base^(−2i/d)/λ_i, attention factor √(1 + ln s / ln L), n̂ = 4).
+    func testRotationIsTheClosedFormRotation() throws {
+        let (original, target, nhat) = (512, 8192, 4)
+        let attentionFactor = (1 + log(Double(target) / Double(original)) / log(Double(original))).squareRoot()
+        for d in [8, 33, 64] {
+            let factors = (0..<d / 2).map { 1 + 0.37 * Double($0) }
+            let rows = (0..<3).map { randomRow(d, stream: 1000 + UInt64(10 * d + $0)) }
+            for interleaved in [false, true] {
+                let style: RopeSettings.Style = interleaved ? .interleaved : .half
+                var longrope = RopeScaling(kind: .longrope, headDim: d, base: 500, original: original)
+                longrope.factors = LongRoPEFactors(long: factors, source: "test")
+                longrope.target = target
+                longrope.nhat = nhat
+                let cases: [(String, RotaryEmbedding, ClosedFormRope)] = [
+                    ("standard", RotaryEmbedding(standard: RopeSettings(mode: .standard, base: 10_000, style: style), headDim: d),
+                     ClosedFormRope(headDim: d, base: 10_000, interleaved: interleaved)),
+                    ("longrope", try longrope.resolved(seq: target, style: style).embedding,
+                     ClosedFormRope(headDim: d, base: 500, factors: factors, attentionFactor: attentionFactor, nhat: nhat, interleaved: interleaved)),
+                ]
+                for (name, e, closed) in cases {
+                    for first in [0, 1, 3, 4, 17, 4095, 1_000_003] {
+                        var block = rows.flatMap { $0 }
+                        block.withUnsafeMutableBufferPointer { e.rotate($0.baseAddress!, rows: rows.count, dim: d, firstPosition: first) }
+                        for r in rows.indices {
+                            let (error, dim) = worst(block[r * d..<(r + 1) * d], closed.rotate(rows[r], at: first + r))
+                            XCTAssertLessThan(error, 5e-7, "\(name) d=\(d) \(style) position \(first + r): dim \(dim) is off by \(error)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `rotated` rotates row r of every head at position r, across its 1024-row blocks.
+    func testRotatedTensorIsTheClosedFormRotation() {
+        let d = 10
+        let inputs = randomInputs(seq: 1030, heads: 2, dim: d)
+        let factors = (0..<d / 2).map { 1 + Double($0) }
+        for interleaved in [false, true] {
+            let closed = ClosedFormRope(headDim: d, base: 10_000, factors: factors, attentionFactor: 1.25, nhat: 3, interleaved: interleaved)
+            let standard = (0..<d / 2).map { pow(10_000, -2 * Double($0) / Double(d)) }
+            let e = RotaryEmbedding(invFreq: zip(standard, factors).map { $0 / $1 }, attentionFactor: 1.25, style: closed.style,
+                                    prefixPositions: 3, prefixInvFreq: standard)
+            let got = e.rotated(inputs.qContent, threads: 2), expected = closed.rotate(inputs.qContent)
+            let error = zip(got.data, expected.data).map { abs($0 - $1) }.max()!
+            XCTAssertLessThanOrEqual(error, 5e-7, "\(closed.style)")
         }
     }
 
