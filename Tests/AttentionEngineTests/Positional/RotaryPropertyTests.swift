@@ -1,4 +1,4 @@
-import AttentionEngine
+@testable import AttentionEngine
 import Foundation
 import TestSupport
 import XCTest
@@ -113,14 +113,40 @@ final class RotaryPropertyTests: XCTestCase {
         }
     }
 
-    func testRelativeFormUsedByLocalFidelityMatchesRotatedDotProducts() throws {
-        // local_fidelity computes ⟨R(φ_i)q, R(φ_j)k⟩ from the angle difference alone; with the
-        // same encoding on both sides it must see no difference at all from itself.
-        let inputs = randomInputs(seq: 300, heads: 2, dim: 24)
-        for e in try encodings(dim: 24) {
-            let window = LocalAttentionWindow(content: inputs, window: 64, rowsPerHead: 5, standard: e, threads: 2)
-            XCTAssertEqual(window.distance(to: e, threads: 2), 0)
-            XCTAssertGreaterThan(window.distance(to: RotaryEmbedding(invFreq: e.invFreq.map { $0 / 4 }, style: e.style), threads: 2), 0.01)
+    /// local_fidelity scores a window from the angle difference alone (a cos/sin table, or
+    /// direct angles where n̂ is involved); its window probabilities must be the softmax of
+    /// ⟨R(φ_i)q, R(φ_j)k⟩/√d with both rows rotated by the closed form. Odd head dim, GQA,
+    /// n̂ > 0 with an attention factor (query rows below n̂ and windows reaching below it),
+    /// both pairings, causal and not.
+    func testRelativeFormUsedByLocalFidelityMatchesRotatedDotProducts() {
+        let (d, seq, window) = (25, 300, 100)
+        for (causal, interleaved) in [(true, false), (false, true)] {
+            let inputs = randomInputs(seq: seq, heads: 4, kvHeads: 2, dim: d, causal: causal)
+            let factors = (0..<d / 2).map { 1 + 0.5 * Double($0) }
+            for closed in [ClosedFormRope(headDim: d, base: 10_000, interleaved: interleaved),
+                           ClosedFormRope(headDim: d, base: 10_000, factors: factors, attentionFactor: 1.3, nhat: 5, interleaved: interleaved)] {
+                let standard = (0..<d / 2).map { closed.standardTheta($0) }
+                let e = RotaryEmbedding(invFreq: zip(standard, closed.factors).map { $0 / $1 }, attentionFactor: closed.attentionFactor,
+                                        style: closed.style, prefixPositions: closed.nhat, prefixInvFreq: closed.nhat > 0 ? standard : [])
+                let local = LocalAttentionWindow(content: inputs, window: window, rowsPerHead: 5,
+                                                 standard: RotaryEmbedding(invFreq: standard, style: closed.style), threads: 2)
+                XCTAssertTrue(local.samples.contains { $0.row < closed.nhat } || closed.nhat == 0, "a query row below n̂ is sampled")
+                let table = AngleTable(e, span: window)
+                for sample in local.samples {
+                    let i = sample.row
+                    let keys = causal ? max(0, i - window + 1)...i : max(0, i - window + 1)...min(seq - 1, i + window - 1)
+                    let q = closed.rotate(inputs.qContent.row(head: sample.head, i), at: i)
+                    let scores = keys.map { j in
+                        zip(q, closed.rotate(inputs.kContent.row(head: sample.head / 2, j), at: j)).reduce(0) { $0 + $1.0 * $1.1 } / Double(d).squareRoot()
+                    }
+                    let mx = scores.max()!, total = scores.reduce(0) { $0 + exp($1 - mx) }
+                    let expected = scores.map { exp($0 - mx) / total }
+                    let got = local.windowProbabilities(sample, e, table)
+                    XCTAssertEqual(got.count, expected.count, "window of row \(i)")
+                    let error = zip(got, expected).map { abs($0 - $1) }.max() ?? .infinity
+                    XCTAssertLessThan(error, 1e-6, "head \(sample.head) row \(i) n̂=\(closed.nhat) \(closed.style) causal=\(causal)")
+                }
+            }
         }
     }
 
