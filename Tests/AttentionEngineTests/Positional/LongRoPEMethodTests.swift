@@ -18,20 +18,32 @@ final class LongRoPEMethodTests: XCTestCase {
 
     /// The output is exact attention on Q/K rotated with the scaled embedding (checked in
     /// float64), for an awkward GQA shape and odd head dim, causal and not, both pairings.
+    /// The rotation is the closed form with YaRN's factors as the README gives them: with
+    /// dim(r) = d·ln(L/(2πr))/(2 ln base), ramp_i = clamp((i − ⌊dim(32)⌋)/(⌈dim(1)⌉ − ⌊dim(32)⌋), 0, 1)
+    /// (ends clamped to [0, d − 1]), θ_i = base^(−2i/d)·(ramp_i/s + 1 − ramp_i), attention
+    /// factor 0.1·ln s + 1, n̂ = 3.
     func testOutputIsExactAttentionOnTheScaledRotation() throws {
-        for (causal, style) in [(true, RopeSettings.Style.half), (false, .interleaved)] {
-            var inputs = randomInputs(seq: 150, heads: 4, kvHeads: 2, dim: 33, causal: causal)
-            inputs.rope = RopeSettings(mode: .none, base: 500, style: style)
-            var yarn = RopeScaling(kind: .yarn, headDim: 33, base: 500, original: 40)
-            yarn.target = 150
-            yarn.nhat = 3
-            let e = try yarn.resolved(seq: 150, style: style).embedding
+        let (d, base, original, seq) = (33, 500.0, 40, 150)
+        let s = Double(seq) / Double(original)
+        func dim(_ r: Double) -> Double { Double(d) * log(Double(original) / (2 * Double.pi * r)) / (2 * log(base)) }
+        let (low, high) = (max(0, dim(32).rounded(.down)), min(Double(d - 1), dim(1).rounded(.up)))
+        XCTAssertLessThan(low, high, "a ramp of several pairs")
+        let factors = (0..<d / 2).map { i -> Double in
+            let ramp = min(max((Double(i) - low) / (high - low), 0), 1)
+            return 1 / (ramp / s + 1 - ramp)
+        }
+        XCTAssertEqual(factors.first, 1, "the fastest pair keeps its frequency")
+        XCTAssertEqual(factors.last!, s, accuracy: 1e-12, "the slowest pair is interpolated by s")
+        for (causal, interleaved) in [(true, false), (false, true)] {
+            let closed = ClosedFormRope(headDim: d, base: base, factors: factors, attentionFactor: 0.1 * log(s) + 1, nhat: 3, interleaved: interleaved)
+            var inputs = randomInputs(seq: seq, heads: 4, kvHeads: 2, dim: d, causal: causal)
+            inputs.rope = RopeSettings(mode: .none, base: base, style: closed.style)
             var rotated = inputs
-            rotated.q = e.rotated(inputs.qContent, threads: 2)
-            rotated.k = e.rotated(inputs.kContent, threads: 2)
+            rotated.q = closed.rotate(inputs.qContent)
+            rotated.k = closed.rotate(inputs.kContent)
             let out = try run("longrope:scaling=yarn,original=40,nhat=3", inputs)
-            XCTAssertLessThan(try relativeErrorAgainstReference(out.output, rotated), 1e-5)
-            XCTAssertEqual(extra(out, "attention_factor")!, YaRNScaling.attentionFactor(scale: 150.0 / 40), accuracy: 1e-12)
+            XCTAssertLessThan(try relativeErrorAgainstReference(out.output, rotated), 1e-5, "\(closed.style)")
+            XCTAssertEqual(extra(out, "attention_factor")!, closed.attentionFactor, accuracy: 1e-12)
         }
     }
 
@@ -97,13 +109,12 @@ final class LongRoPEMethodTests: XCTestCase {
         inputs.kContent = plantedNeedle(inputs.qContent, inputs.kContent)
         inputs.k = inputs.kContent
         inputs.annotations = WorkloadAnnotations(needlePosition: 40)
-        var pi = RopeScaling(kind: .pi, headDim: 16, base: 10_000, original: 100)
-        pi.target = 300
-        let e = try pi.resolved(seq: 300, style: .half).embedding
+        // PI at s = 300/100: every θ_i = base^(−2i/d)/3, attention factor 1.
+        let closed = ClosedFormRope(headDim: 16, base: 10_000, factors: Array(repeating: 3, count: 8), interleaved: false)
         let out = try run("longrope:scaling=pi,original=100", inputs)
-        let expected = NeedleMass.measure(q: e.rotated(inputs.qContent, threads: 2), k: e.rotated(inputs.kContent, threads: 2),
+        let expected = NeedleMass.measure(q: closed.rotate(inputs.qContent), k: closed.rotate(inputs.kContent),
                                           causal: true, needle: 40, threads: 2)
-        XCTAssertEqual(extra(out, "needle_mass")!, expected, accuracy: 1e-15)
+        XCTAssertEqual(extra(out, "needle_mass")!, expected, accuracy: 1e-6 * expected)
     }
 
     /// search=on in a comparison: the search runs once before the timed runs, and the row
