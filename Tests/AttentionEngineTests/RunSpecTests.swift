@@ -173,11 +173,27 @@ final class RunSpecTests: XCTestCase {
         }
     }
 
+    /// README: "With `--reference-rows auto` (default) it checks every row up to N = 4096 and
+    /// 256 rows beyond; … Sampled rows are evenly spaced from the first to the last row (both
+    /// always included)". The numbers are the README's, not the code's constants.
+    func testAutomaticReferenceRowsAreEveryRowUpTo4096And256EvenlySpacedBeyond() {
+        for n in [1, 2, 10, 4095, 4096] {
+            let rows = ReferenceRows.automatic.rows(seq: n)
+            XCTAssertTrue(rows == Array(0..<n), "N = \(n): every row, got \(rows.count) rows")
+        }
+        for n in [4097, 5000, 100_000] {
+            let rows = ReferenceRows.automatic.rows(seq: n)
+            XCTAssertEqual(rows.count, 256, "N = \(n)")
+            XCTAssertEqual(rows.first, 0, "N = \(n)")
+            XCTAssertEqual(rows.last, n - 1, "N = \(n)")
+            // Evenly spaced: 255 steps, each the mean step (N − 1)/255 rounded down or up.
+            let steps = zip(rows, rows.dropFirst()).map { $1 - $0 }
+            let mean = Double(n - 1) / 255
+            for s in steps { XCTAssertTrue(s == Int(mean.rounded(.down)) || s == Int(mean.rounded(.up)), "N = \(n): step \(s) vs \(mean)") }
+        }
+    }
+
     func testReferenceRowsAlwaysIncludeFirstAndLast() throws {
-        XCTAssertEqual(ReferenceRows.automatic.rows(seq: 10), Array(0..<10))
-        let sampled = ReferenceRows.automatic.rows(seq: 100_000)
-        XCTAssertEqual(sampled.count, ReferenceRows.automaticSampledRows)
-        XCTAssertEqual(sampled.first, 0); XCTAssertEqual(sampled.last, 99_999)
         XCTAssertEqual(ReferenceRows.count(1).rows(seq: 50), [0, 49])
         XCTAssertEqual(ReferenceRows.count(5).rows(seq: 9), [0, 2, 4, 6, 8])
         XCTAssertEqual(ReferenceRows.all.rows(seq: 3), [0, 1, 2])
