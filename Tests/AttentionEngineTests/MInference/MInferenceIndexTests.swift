@@ -97,6 +97,23 @@ final class MInferenceIndexTests: XCTestCase {
         for m in 2..<blocks { XCTAssertEqual(selected[m].map(Int.init), [m / 3, m - 1].sorted(), "block row \(m)") }
     }
 
+    /// Block-Sparse's index FLOPs in closed form (README: pooling adds, 2·d per block score;
+    /// the code counts one add per pooled element plus one scale per block and dimension, for
+    /// Q and K): 2·(N·d + ⌈N/B⌉·d) + ⌈N/B⌉(⌈N/B⌉ + 1)/2 · 2·d, whatever top_k keeps.
+    func testBlockSparseIndexFlopsAreThePoolingAndTheCausalBlockScores() {
+        // N = 500, B = 16, d = 24: 32 blocks; pooling 2·(12000 + 768) = 25536,
+        // scores 528 causal pairs · 48 = 25344.
+        let inputs = randomInputs(seq: 500, heads: 2, kvHeads: 1, dim: 24, seed: 9)
+        for k in [1, 4, 100] {
+            XCTAssertEqual(BlockSparseEstimator.estimate(inputs, head: 1, block: 16, topK: k, threads: 2).flops, 50_880, "top_k \(k)")
+        }
+        for (n, b, d) in [(1, 16, 8), (64, 64, 16), (65, 64, 16), (1000, 32, 40)] {
+            let blocks = (n + b - 1) / b
+            XCTAssertEqual(BlockSparseEstimator.estimate(randomInputs(seq: n, heads: 1, dim: d), head: 0, block: b, topK: 3, threads: 2).flops,
+                           blockSparseIndexFlops(seq: n, block: b, dim: d), "N \(n) B \(b) d \(d): \(blocks) blocks")
+        }
+    }
+
     /// On random inputs the block index equals a brute-force top-k of Double pooled scores.
     func testBlockSparseMatchesBruteForce() {
         let b = 16, k = 4
@@ -196,12 +213,11 @@ final class MInferenceIndexTests: XCTestCase {
                 case .aShape(let sink, let local): indices.append(.aShape(sink: sink, local: local))
                 case .verticalSlash(let v, let s): indices.append(vs.index(vertical: v, slash: s, seq: n))
                 case .blockSparse(let k):
-                    let bs = BlockSparseEstimator.estimate(inputs, head: head, block: b, topK: k, threads: 2)
-                    expected += bs.flops
-                    indices.append(bs.index)
+                    indices.append(BlockSparseEstimator.estimate(inputs, head: head, block: b, topK: k, threads: 2).index)
+                    expected += blockSparseIndexFlops(seq: n, block: b, dim: d)
                 }
             }
-            expected += vs.flops
+            expected += verticalSlashIndexFlops(seq: n, lastQ: parameters.lastQ, dim: d)
             for index in indices {
                 for m in sampled {
                     let cover = index.cover(queryBlock: m, block: b, seq: n)
@@ -212,6 +228,21 @@ final class MInferenceIndexTests: XCTestCase {
             }
         }
         XCTAssertEqual(Int(reported), expected)
+    }
+
+    /// Closed forms of the estimators' FLOPs (README: 2·d per score, plus pooling adds).
+    /// Vertical-Slash scores the last lq = min(last_q, N) queries against every key, causal
+    /// inside the last lq × lq corner.
+    func verticalSlashIndexFlops(seq n: Int, lastQ: Int, dim d: Int) -> Int {
+        let lq = min(lastQ, n)
+        return (lq * (n - lq) + lq * (lq + 1) / 2) * 2 * d
+    }
+
+    /// Block-Sparse mean-pools Q and K (one add per element, one scale per block and
+    /// dimension, each), then scores the causal block pairs.
+    func blockSparseIndexFlops(seq n: Int, block b: Int, dim d: Int) -> Int {
+        let blocks = (n + b - 1) / b
+        return 2 * (n * d + blocks * d) + blocks * (blocks + 1) / 2 * 2 * d
     }
 
     func pooledMean(_ t: HeadTensor, head: Int, block b: Int) -> [[Double]] {
