@@ -5,23 +5,10 @@ import XCTest
 /// Index estimation is MInference's: planted heavy columns, diagonals and blocks are found,
 /// forced entries are kept, and the slash-to-range conversion follows MInference's kernel.
 final class MInferenceIndexTests: XCTestCase {
-    /// Q/K where the last 64 queries put their mass on three columns and three diagonals:
-    /// query N−64+r carries e_r and e_64; the heavy columns' keys carry e_64 (every last
-    /// query likes them), and key N−64+r−o carries e_r for each planted offset o (only query
-    /// r likes it, at distance o). Everything else is small noise.
     func testVerticalSlashFindsPlantedColumnsAndDiagonals() {
-        let n = 1000, d = 80, lq = 64, a: Float = 6
+        let n = 1000, d = 80, lq = 64
         let heavyColumns = [100, 350, 600], plantedOffsets = [150, 400, 777]
-        var inputs = randomInputs(seq: n, heads: 1, dim: d, seed: 11)
-        for i in 0..<n * d { inputs.k.data[i] *= 0.1 }
-        for r in 0..<lq {
-            let row = inputs.q.offset(head: 0, row: n - lq + r)
-            for c in 0..<d { inputs.q.data[row + c] = 0 }
-            inputs.q.data[row + r] = a
-            inputs.q.data[row + 64] = a
-            for o in plantedOffsets { inputs.k.data[inputs.k.offset(head: 0, row: n - lq + r - o) + r] += a }
-        }
-        for c in heavyColumns { inputs.k.data[inputs.k.offset(head: 0, row: c) + 64] += a }
+        let inputs = plantedVerticalSlashInputs(seq: n, dim: d, columns: heavyColumns, offsets: plantedOffsets)
         // v = 30 forced + 3, s = 100 forced + 3: exactly the forced and the planted ones.
         let e = VerticalSlashEstimate.estimate(inputs, head: 0, lastQ: lq, vertical: 33, slash: 103, threads: 2)
         guard case .verticalSlash(let columns, let offsets) = e.index(vertical: 33, slash: 103, seq: n) else { return XCTFail() }
@@ -230,25 +217,46 @@ final class MInferenceIndexTests: XCTestCase {
         XCTAssertEqual(Int(reported), expected)
     }
 
-    /// Closed forms of the estimators' FLOPs (README: 2·d per score, plus pooling adds).
-    /// Vertical-Slash scores the last lq = min(last_q, N) queries against every key, causal
-    /// inside the last lq × lq corner.
-    func verticalSlashIndexFlops(seq n: Int, lastQ: Int, dim d: Int) -> Int {
-        let lq = min(lastQ, n)
-        return (lq * (n - lq) + lq * (lq + 1) / 2) * 2 * d
-    }
-
-    /// Block-Sparse mean-pools Q and K (one add per element, one scale per block and
-    /// dimension, each), then scores the causal block pairs.
-    func blockSparseIndexFlops(seq n: Int, block b: Int, dim d: Int) -> Int {
-        let blocks = (n + b - 1) / b
-        return 2 * (n * d + blocks * d) + blocks * (blocks + 1) / 2 * 2 * d
-    }
-
     func pooledMean(_ t: HeadTensor, head: Int, block b: Int) -> [[Double]] {
         stride(from: 0, to: t.seq, by: b).map { r0 in
             let rows = r0..<min(t.seq, r0 + b)
             return (0..<t.dim).map { c in rows.reduce(0.0) { $0 + Double(t.row(head: head, $1)[c]) } / Double(rows.count) }
         }
     }
+}
+
+/// Closed forms of one head's index-estimation FLOPs (README: 2·d per score, plus pooling
+/// adds). Vertical-Slash scores the last lq = min(last_q, N) queries against every key,
+/// causal inside the last lq × lq corner.
+func verticalSlashIndexFlops(seq n: Int, lastQ: Int, dim d: Int) -> Int {
+    let lq = min(lastQ, n)
+    return (lq * (n - lq) + lq * (lq + 1) / 2) * 2 * d
+}
+
+/// Block-Sparse mean-pools Q and K (one add per element, one scale per block and dimension,
+/// each), then scores the causal block pairs.
+func blockSparseIndexFlops(seq n: Int, block b: Int, dim d: Int) -> Int {
+    let blocks = (n + b - 1) / b
+    return 2 * (n * d + blocks * d) + blocks * (blocks + 1) / 2 * 2 * d
+}
+
+/// Q/K (one head, d ≥ 65) where the last 64 queries put their mass on `columns` and
+/// `offsets`: query N−64+r carries e_r and e_64; the heavy columns' keys carry e_64 (every
+/// last query likes them), and key N−64+r−o carries e_r for each planted offset o (only
+/// query r likes it, at distance o). Everything else is small noise. With last_q = 64, v =
+/// 30 + columns and s = 100 + offsets keep exactly the forced and the planted ones.
+func plantedVerticalSlashInputs(seq n: Int, dim d: Int, columns: [Int], offsets: [Int]) -> AttentionInputs {
+    let lq = 64, a: Float = 6
+    precondition(d > 64 && offsets.allSatisfy { $0 <= n - lq })
+    var inputs = randomInputs(seq: n, heads: 1, dim: d, seed: 11)
+    for i in 0..<n * d { inputs.k.data[i] *= 0.1 }
+    for r in 0..<lq {
+        let row = inputs.q.offset(head: 0, row: n - lq + r)
+        for c in 0..<d { inputs.q.data[row + c] = 0 }
+        inputs.q.data[row + r] = a
+        inputs.q.data[row + 64] = a
+        for o in offsets { inputs.k.data[inputs.k.offset(head: 0, row: n - lq + r - o) + r] += a }
+    }
+    for c in columns { inputs.k.data[inputs.k.offset(head: 0, row: c) + 64] += a }
+    return inputs
 }
