@@ -110,8 +110,9 @@ enum OutputDirectory {
 
     /// Removes directories `create` made, each only if still empty (rmdir), so a run that
     /// ends before writing leaves none behind and never takes anything else with them.
+    /// Longest paths first: the maps directory may have been made inside the outputs one.
     static func remove(_ made: [String]) {
-        for dir in made { rmdir(dir) }
+        for dir in made.sorted(by: { $0.count > $1.count }) { rmdir(dir) }
     }
 
     /// Refuses two of a run's files that are one file, before the run rather than one

@@ -164,6 +164,10 @@ final class ExitCodeTests: XCTestCase {
                         status: 65, mentions: "head dim 16 needs 8")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["kept"])
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir + "/kept"), [])
+        // Maps made inside the outputs directory go too.
+        try assertFails(small + ["--method", "longrope:factors=\(factors)", "--save-outputs", dir + "/o", "--save-maps", dir + "/o/maps"],
+                        status: 65, mentions: "head dim 16 needs 8")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["kept"])
     }
 
     /// Ctrl-C during a run exits 130 and writes nothing: an existing CSV keeps its contents,
