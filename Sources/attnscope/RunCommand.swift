@@ -19,7 +19,8 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let spec = try options.spec()
+            let presetPath = try options.presetFile()
+            let spec = try options.spec(presetPath: presetPath)
             if saveOutputs != nil, try ComparisonRunner.streams(spec) {
                 throw EngineError.usage("--save-outputs is unavailable for this run: it streams (generated workload, every method can stream), "
                     + "so no output is ever held whole; save outputs from a run on --inputs files instead")
@@ -32,7 +33,7 @@ struct RunCommand: ParsableCommand {
             let files = [("--csv", csv), ("--json", json), ("--export-config", exportConfig)]
                 .compactMap { flag, path in path.flatMap { $0 == "-" ? nil : (flag: flag, path: $0) } }
             for f in files { try AtomicFile.checkDestination(f.path) }
-            let reads = spec.filesRead + (try options.presetFile().map { [(what: "the preset", path: $0)] } ?? [])
+            let reads = spec.filesRead + (presetPath.map { [(what: "the preset", path: $0)] } ?? [])
             try OutputDirectory.checkDistinct(files: files, labels: spec.methods.map(\.label), outputs: saveOutputs, maps: saveMaps, reads: reads)
             // Made before the run so one that cannot be is found first; removed again if the
             // run is refused or fails, as nothing is written into them until it is done.

@@ -55,7 +55,11 @@ struct RunOptions: ParsableArguments {
     /// flag applied, validated.
     func spec(presets: PresetLibrary? = nil, fallbackPreset: String? = nil) throws -> RunSpec {
         // The shipped presets are looked for only when a preset is named.
-        let presetPath = try presetFile(presets: presets, fallbackPreset: fallbackPreset)
+        try spec(presetPath: presetFile(presets: presets, fallbackPreset: fallbackPreset))
+    }
+
+    /// The same from the preset file already looked up (`presetFile`), for a caller that needs its path too.
+    func spec(presetPath: String?) throws -> RunSpec {
         var s = try presetPath.map(PresetFile.load) ?? RunSpec()
         // Inputs from files (--inputs, or the preset's) fix the shape and the content: a flag
         // that sets either would be ignored, so it is refused instead.
