@@ -8,14 +8,10 @@ extension RunSpec {
     /// Every file a run of this spec reads, with what it is for errors: the input tensors
     /// and each variant's file keys (an output must never be written over one of them).
     public var filesRead: [(what: String, path: String)] {
-        var files = inputs.flatMap { try? InputFiles($0) }.map { $0.paths.map { (what: "an input file", path: $0) } } ?? []
-        for m in methods {
-            guard let keys = try? MethodRegistry.descriptor(named: m.method).keys else { continue }
-            for key in keys where key.isFile {
-                if let value = m.params[key.name], !value.isEmpty { files.append(("\(key.name)= of '\(m.label)'", value)) }
-            }
+        let files = inputs.flatMap { try? InputFiles($0) }.map { $0.paths.map { (what: "an input file", path: $0) } } ?? []
+        return files + methods.flatMap { m in
+            RunSpec.fileKeys(of: m).compactMap { key in m.params[key].flatMap { $0.isEmpty ? nil : ("\(key)= of '\(m.label)'", $0) } }
         }
-        return files
     }
 
     /// This spec with every relative file path taken relative to `directory` instead.
@@ -23,14 +19,19 @@ extension RunSpec {
         var s = self
         s.inputs = inputs.map { RunSpec.path($0, against: directory) }
         s.methods = methods.map { m in
-            guard let keys = try? MethodRegistry.descriptor(named: m.method).keys else { return m }
             var resolved = m
-            for key in keys where key.isFile {
-                if let value = m.params[key.name] { resolved.params[key.name] = RunSpec.path(value, against: directory) }
+            for key in RunSpec.fileKeys(of: m) {
+                if let value = m.params[key] { resolved.params[key] = RunSpec.path(value, against: directory) }
             }
             return resolved
         }
         return s
+    }
+
+    /// The names of a variant's keys that hold a file path (none for an unknown method,
+    /// which validation reports on its own).
+    static func fileKeys(of m: MethodSpec) -> [String] {
+        ((try? MethodRegistry.descriptor(named: m.method).keys) ?? []).filter(\.isFile).map(\.name)
     }
 
     /// `path` if absolute (or empty, for its key's own error), else `directory/path`.
